@@ -1,0 +1,35 @@
+# A newcomer's two commands: `make run` and `make test`. Both build .venv first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-fast validate bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv with the app and test dependencies
+
+run: install  ## start the app on the embedded SQLite default (data in ./data)
+	$(PY) -m cpd validate
+	$(PY) -m streamlit run app.py
+
+test: install  ## install what tests need (Chromium, fonts, PostgreSQL check) and run the whole suite
+	bash scripts/test-prereqs.sh
+	$(PY) -m pytest
+
+test-fast: install  ## the suite without the browser tests
+	$(PY) -m pytest -m 'not browser'
+
+validate: install
+	$(PY) -m cpd validate
+
+bench: install  ## print the benchmark figures
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,5 @@
+import sys
+
+from cpd.cli import main
+
+sys.exit(main())

@@ -1,0 +1,386 @@
+"""The learner's attempt: every step is written to the database at once.
+
+Pages and the CLI call these functions with a session factory; they hold no
+state of their own, so a closed tab, a refresh or a restarted server resumes
+exactly where the learner was (by the resume token in the URL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any, Mapping
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from cpd.content.loader import LoadedModule
+from cpd.content.models import Case, Module
+from cpd.learners import LearnerInput
+from cpd.scoring import InvalidResponse, ItemScore, passed, score_item, total
+from cpd.storage.db import transaction
+from cpd.storage.tables import Attempt, ContentSnapshot, Evaluation, Learner, Response
+from cpd.text import InvalidText, clean_text
+
+RESUME_TTL = timedelta(days=180)
+PHASES = ("pretest", "cases", "evaluation", "done")
+
+
+class AttemptError(Exception):
+    """A problem the learner can act on; the message is shown as is."""
+
+
+class InvalidInput(AttemptError):
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+class InvalidToken(AttemptError):
+    pass
+
+
+class OutOfOrder(AttemptError):
+    pass
+
+
+@dataclass(frozen=True)
+class Answer:
+    phase: str
+    item_id: str
+    response: Mapping[str, Any]
+    certainty: int | None
+    points: float
+    max_points: float
+    correct: bool
+    cbm_marks: int | None = None
+
+
+@dataclass(frozen=True)
+class AttemptState:
+    """What a page needs to render an attempt: ids and learner's own answers, no answer key."""
+
+    attempt_id: str
+    learner_name: str
+    learner_registration: str | None
+    module_id: str
+    module_version: str
+    content_hash: str
+    attempt_number: int
+    shuffle_seed: int
+    phase: str
+    delivery_format: str
+    venue: str | None
+    started_at: datetime
+    completed_at: datetime | None
+    percent: float | None
+    passed: bool | None
+    answers: tuple[Answer, ...] = field(default=())
+
+    def answered(self, phase: str) -> dict[str, Answer]:
+        return {a.item_id: a for a in self.answers if a.phase == phase}
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(timezone.utc)
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; everything we store is UTC."""
+    return dt.replace(tzinfo=timezone.utc) if dt is not None and dt.tzinfo is None else dt
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_learner(data: Mapping[str, Any]) -> LearnerInput:
+    try:
+        return LearnerInput.model_validate(dict(data))
+    except ValidationError as exc:
+        raise InvalidInput([e["msg"].removeprefix("Value error, ") for e in exc.errors()]) from None
+
+
+# --- content snapshots -------------------------------------------------------
+
+def _snapshot_json(loaded: LoadedModule) -> str:
+    return json.dumps(
+        {"module": loaded.module.model_dump(mode="json"), "cases": [c.model_dump(mode="json") for c in loaded.cases]},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+
+
+def save_snapshot(session: Session, loaded: LoadedModule, now: datetime) -> None:
+    if session.get(ContentSnapshot, loaded.content_hash) is None:
+        session.add(
+            ContentSnapshot(
+                content_hash=loaded.content_hash,
+                module_id=loaded.module.id,
+                module_version=loaded.module.version,
+                content_json=_snapshot_json(loaded),
+                created_at=now,
+            )
+        )
+
+
+@lru_cache(maxsize=32)
+def _parse_snapshot(content_hash: str, content_json: str) -> LoadedModule:
+    data = json.loads(content_json)
+    module = Module.model_validate(data["module"])
+    cases = tuple(Case.model_validate(c) for c in data["cases"])
+    return LoadedModule(module, cases, content_hash)
+
+
+def module_for(factory: sessionmaker[Session], content_hash: str) -> LoadedModule:
+    """The content an attempt was started on (parsed once per process per hash)."""
+    with factory() as session:
+        snap = session.get(ContentSnapshot, content_hash)
+        if snap is None:
+            raise AttemptError("the content this attempt was started on is no longer available")
+        return _parse_snapshot(snap.content_hash, snap.content_json)
+
+
+# --- state -------------------------------------------------------------------
+
+def _state(session: Session, attempt: Attempt) -> AttemptState:
+    learner = session.get(Learner, attempt.learner_id)
+    rows = session.scalars(select(Response).where(Response.attempt_id == attempt.id).order_by(Response.id)).all()
+    answers = tuple(
+        Answer(r.phase, r.item_id, json.loads(r.answer_json), r.certainty, r.points, r.max_points, r.correct, r.cbm_marks)
+        for r in rows
+    )
+    return AttemptState(
+        attempt_id=attempt.id,
+        learner_name=learner.name,
+        learner_registration=learner.registration_number,
+        module_id=attempt.module_id,
+        module_version=attempt.module_version,
+        content_hash=attempt.content_hash,
+        attempt_number=attempt.attempt_number,
+        shuffle_seed=attempt.shuffle_seed,
+        phase=attempt.phase,
+        delivery_format=attempt.delivery_format,
+        venue=attempt.venue,
+        started_at=_aware(attempt.started_at),
+        completed_at=_aware(attempt.completed_at),
+        percent=attempt.percent,
+        passed=attempt.passed,
+        answers=answers,
+    )
+
+
+def load_state(factory: sessionmaker[Session], attempt_id: str) -> AttemptState:
+    with factory() as session:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is None:
+            raise AttemptError("no such attempt")
+        return _state(session, attempt)
+
+
+def _new_attempt(session: Session, learner_id: str, loaded: LoadedModule, now: datetime, *, number: int,
+                 pretest: bool, delivery_format: str, venue: str | None) -> tuple[Attempt, str]:
+    token = secrets.token_urlsafe(32)
+    attempt = Attempt(
+        id=str(uuid.uuid4()),
+        learner_id=learner_id,
+        resume_token_hash=hash_token(token),
+        module_id=loaded.module.id,
+        module_version=loaded.module.version,
+        content_hash=loaded.content_hash,
+        attempt_number=number,
+        shuffle_seed=secrets.randbelow(2**31),
+        phase="pretest" if pretest and loaded.module.pretest else "cases",
+        delivery_format=delivery_format,
+        venue=venue,
+        started_at=now,
+        expires_at=now + RESUME_TTL,
+    )
+    session.add(attempt)
+    return attempt, token
+
+
+def start_attempt(
+    factory: sessionmaker[Session],
+    loaded: LoadedModule,
+    learner_data: Mapping[str, Any],
+    *,
+    pretest: bool = True,
+    delivery_format: str = "online",
+    venue: str | None = None,
+    now: datetime | None = None,
+) -> tuple[str, AttemptState]:
+    """Register the learner and open an attempt; returns the resume token (shown once) and state."""
+    learner_in = parse_learner(learner_data)
+    now = _now(now)
+    with transaction(factory) as session:
+        save_snapshot(session, loaded, now)
+        learner = Learner(id=str(uuid.uuid4()), created_at=now, **learner_in.model_dump())
+        session.add(learner)
+        session.flush()
+        attempt, token = _new_attempt(session, learner.id, loaded, now, number=1, pretest=pretest,
+                                      delivery_format=delivery_format, venue=venue)
+        session.flush()
+        return token, _state(session, attempt)
+
+
+def resume(factory: sessionmaker[Session], token: str, *, now: datetime | None = None) -> AttemptState:
+    """Find the attempt behind a resume link; forged and expired tokens are refused."""
+    if not isinstance(token, str) or not (20 <= len(token) <= 100):
+        raise InvalidToken("This resume link is not valid. Check that you copied all of it.")
+    with factory() as session:
+        attempt = session.scalar(select(Attempt).where(Attempt.resume_token_hash == hash_token(token)))
+        if attempt is None:
+            raise InvalidToken("This resume link is not valid. Check that you copied all of it.")
+        if attempt.expires_at is not None and _aware(attempt.expires_at) < _now(now):
+            raise InvalidToken("This resume link has expired. Please start the module again.")
+        return _state(session, attempt)
+
+
+def item_sequence(loaded: LoadedModule, phase: str) -> list[str]:
+    if phase == "pretest":
+        return list(loaded.module.pretest)
+    if phase == "cases":
+        return [item.id for item in loaded.items()]
+    return []
+
+
+def next_item(loaded: LoadedModule, state: AttemptState) -> str | None:
+    """The first unanswered item of the current phase, or None when the phase is done."""
+    done = state.answered(state.phase)
+    return next((i for i in item_sequence(loaded, state.phase) if i not in done), None)
+
+
+def skip_pretest(factory: sessionmaker[Session], attempt_id: str) -> AttemptState:
+    with transaction(factory) as session:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt.phase == "pretest":
+            attempt.phase = "cases"
+        return _state(session, attempt)
+
+
+def submit_answer(
+    factory: sessionmaker[Session],
+    loaded: LoadedModule,
+    attempt_id: str,
+    item_id: str,
+    response: Mapping[str, Any],
+    certainty: int | None = None,
+    *,
+    now: datetime | None = None,
+) -> tuple[ItemScore, AttemptState]:
+    """Score and store one answer at once; a submitted answer can never be changed."""
+    now = _now(now)
+    with transaction(factory) as session:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is None:
+            raise AttemptError("no such attempt")
+        if attempt.content_hash != loaded.content_hash:
+            raise AttemptError("this attempt was started on another version of the content")
+        state = _state(session, attempt)
+        expected = next_item(loaded, state)
+        if expected is None or expected != item_id:
+            raise OutOfOrder("This question has already been answered or is not the current one.")
+        item = loaded.item(item_id)
+        try:
+            score = score_item(item, response, certainty, module_cbm=loaded.module.delivery.certainty_based_marking)
+        except InvalidResponse as exc:
+            raise InvalidInput([str(exc)]) from None
+        session.add(
+            Response(
+                attempt_id=attempt.id,
+                phase=attempt.phase,
+                item_id=item_id,
+                answer_json=json.dumps(dict(response), sort_keys=True),
+                certainty=certainty if score.cbm_marks is not None else None,
+                cbm_marks=score.cbm_marks,
+                points=score.points,
+                max_points=score.max_points,
+                correct=score.correct,
+                submitted_at=now,
+            )
+        )
+        try:
+            session.flush()
+        except IntegrityError:
+            raise OutOfOrder("This question has already been answered.") from None
+        state = _state(session, attempt)
+        if next_item(loaded, state) is None:
+            _finish_phase(session, attempt, loaded, state, now)
+            state = _state(session, attempt)
+        return score, state
+
+
+def _finish_phase(session: Session, attempt: Attempt, loaded: LoadedModule, state: AttemptState, now: datetime) -> None:
+    if attempt.phase == "pretest":
+        attempt.phase = "cases"
+        return
+    answers = state.answered("cases").values()
+    available = sum(a.max_points for a in answers)
+    totals = total([ItemScore(a.points, a.max_points, a.correct) for a in answers], available)
+    attempt.points, attempt.max_points, attempt.percent = totals.points, totals.max_points, totals.percent
+    attempt.passed = passed(totals.exact_percent, loaded.module.pass_mark)
+    attempt.completed_at = now
+    attempt.phase = "evaluation"
+
+
+def submit_evaluation(
+    factory: sessionmaker[Session],
+    attempt_id: str,
+    *,
+    relevance: int,
+    balance: int,
+    intended_change: str,
+    reflection: str,
+    now: datetime | None = None,
+) -> AttemptState:
+    """The learner's evaluation and reflective note, for their CPD portfolio."""
+    messages = []
+    for label, value in (("Relevance", relevance), ("Balance", balance)):
+        if value not in (1, 2, 3, 4, 5):
+            messages.append(f"{label}: choose a rating from 1 to 5")
+    texts = {}
+    for key, label, value in (("intended_change", "Intended change in practice", intended_change),
+                              ("reflection", "Reflective note", reflection)):
+        try:
+            texts[key] = clean_text(value, field=label, max_len=5000, multiline=True)
+        except InvalidText as exc:
+            messages.append(str(exc))
+    if messages:
+        raise InvalidInput(messages)
+    with transaction(factory) as session:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is None or attempt.phase != "evaluation":
+            raise OutOfOrder("The evaluation is open once all cases are answered, and only once.")
+        session.add(Evaluation(attempt_id=attempt_id, relevance=relevance, balance=balance,
+                               submitted_at=_now(now), **texts))
+        attempt.phase = "done"
+        session.flush()
+        return _state(session, attempt)
+
+
+def load_evaluation(factory: sessionmaker[Session], attempt_id: str) -> Evaluation | None:
+    with factory() as session:
+        return session.get(Evaluation, attempt_id)
+
+
+def retry(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str, *, now: datetime | None = None) -> tuple[str, AttemptState]:
+    """A failed attempt may be retried as a new attempt, on the current content, options reshuffled."""
+    now = _now(now)
+    with transaction(factory) as session:
+        old = session.get(Attempt, attempt_id)
+        if old is None or old.phase not in ("evaluation", "done") or old.passed:
+            raise OutOfOrder("Only a finished, failed attempt can be retried.")
+        save_snapshot(session, loaded, now)
+        number = session.scalar(select(func.max(Attempt.attempt_number)).where(Attempt.learner_id == old.learner_id)) or 1
+        attempt, token = _new_attempt(session, old.learner_id, loaded, now, number=number + 1, pretest=False,
+                                      delivery_format=old.delivery_format, venue=old.venue)
+        session.flush()
+        return token, _state(session, attempt)

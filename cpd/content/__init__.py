@@ -1,0 +1,1 @@
+"""Content: models, loading and validation of modules and cases."""

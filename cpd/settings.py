@@ -1,0 +1,50 @@
+"""One settings object for the whole app, fed by environment variables.
+
+Every knob lives here so the README can document one place; pages may overlay
+Streamlit secrets (see ``cpd.ui.state``) but never read the environment directly.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field maps to ``CPD_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CPD_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Where SQLite, keys and issued files live.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; PostgreSQL for several replicas. Default: SQLite in data_dir.",
+    )
+    modules_dir: Path = PROJECT_ROOT / "modules"
+    questions_dir: Path = PROJECT_ROOT / "questions"
+    certificates_dir: Path = PROJECT_ROOT / "certificates"
+    module_id: str = Field(default="exosome-safety", description="Module the app serves.")
+    signing_key_file: Path | None = Field(default=None, description="Ed25519 private key (PEM).")
+    public_url: str = Field(default="http://localhost:8501", description="Base URL used in links and QR codes.")
+    admin_password_hash: str | None = Field(default=None, description="argon2 hash guarding admin actions.")
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'cpd.sqlite3').resolve()}"
+
+    @property
+    def effective_signing_key_file(self) -> Path:
+        return self.signing_key_file or (self.data_dir / "signing-key.pem")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings; tests build their own ``Settings`` instead."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Persistence: one engine and session factory per process, migrations on start."""

@@ -1,0 +1,1 @@
+"""Streamlit pages: thin; they read state, call the engine, render."""

@@ -1,0 +1,48 @@
+"""Feedback after an answer: right or wrong, points, each rationale, and the evidence with its source."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cpd.content.models import Reference
+from cpd.presentation import Feedback
+from cpd.scoring import CERTAINTY_LABELS
+
+
+def reference_markdown(ref: Reference) -> str:
+    """Our own content (trusted), with the strength of the evidence stated beside it."""
+    locator = f"[doi:{ref.doi}]({ref.link})" if ref.doi else f"[{ref.link}]({ref.link})"
+    return f"{ref.authors} ({ref.year}). *{ref.title}*. {ref.journal}. {locator} — evidence: **{ref.strength.label}**"
+
+
+def show_feedback(fb: Feedback) -> None:
+    pts = f"{fb.points:g} of {fb.max_points:g} point{'s' if fb.max_points != 1 else ''}"
+    if fb.correct:
+        st.success(f"Right: {pts}.", icon="✅")
+    elif fb.points > 0:
+        st.warning(f"Partly right: {pts}.", icon="⚠️")
+    else:
+        st.error(f"Not right: {pts}.", icon="❌")
+    if fb.cbm_marks is not None:
+        st.markdown(f"Certainty: {CERTAINTY_LABELS[fb.certainty]} → certainty-based mark **{fb.cbm_marks:+d}**.")
+    for part in fb.parts:
+        if part.chosen is not None:  # matrix row
+            verdict = "✔" if part.is_correct else "✘"
+            line = f"{verdict} **{part.text}** — you chose *{part.chosen}*"
+            if not part.is_correct:
+                line += f"; the answer is *{part.right}*"
+        else:
+            if part.was_chosen and part.is_correct:
+                verdict = "✔ You chose this, and it is right"
+            elif part.was_chosen:
+                verdict = "✘ You chose this"
+            else:
+                verdict = "➜ The right answer"
+            line = f"{verdict}: **{part.text}**"
+        st.markdown(f"{line}  \n{part.rationale}")
+    if fb.general:
+        st.info(fb.general)
+    if fb.references:
+        st.markdown("**Evidence**")
+        for ref in fb.references:
+            st.markdown(f"- {reference_markdown(ref)}")

@@ -1,0 +1,204 @@
+"""The self-paced learner journey: start, pre-test, cases, results, evaluation.
+
+The page keeps only the attempt's state (no answer key) in the session; every
+answer goes to the database at once, and the resume token in the URL brings a
+learner back after a closed tab, a refresh or a server restart.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cpd import attempts
+from cpd.attempts import AttemptError, AttemptState, InvalidToken
+from cpd.content.loader import LoadedModule
+from cpd.learners import PROFESSIONS
+from cpd.presentation import feedback, public_item
+from cpd.ui import resources
+from cpd.ui.feedback_view import reference_markdown, show_feedback
+from cpd.ui.items import item_form
+from cpd.ui.results_view import show_results
+
+STATE, TOKEN, SHOWN = "attempt", "token", "feedback_for"
+
+
+def resume_link(token: str) -> str:
+    return f"{resources.settings().public_url.rstrip('/')}/?t={token}"
+
+
+def _remember(state: AttemptState, token: str | None = None) -> None:
+    st.session_state[STATE] = state
+    if token:
+        st.session_state[TOKEN] = token
+        st.query_params["t"] = token
+
+
+def _current_state() -> AttemptState | None:
+    """The attempt of this session, resumed from the URL token when the session is new."""
+    token = st.query_params.get("t")
+    if token and st.session_state.get(TOKEN) != token:
+        try:
+            state = attempts.resume(resources.store(), token)
+        except InvalidToken as exc:
+            st.error(str(exc))
+            st.session_state.pop(STATE, None)
+            st.session_state.pop(TOKEN, None)
+            return None
+        st.session_state[TOKEN] = token
+        st.session_state[STATE] = state
+    return st.session_state.get(STATE)
+
+
+def page() -> None:
+    state = _current_state()
+    if state is None:
+        loaded = resources.current_module()
+        if loaded is None:
+            st.error("The module is not available right now: its content did not validate. "
+                      "An administrator can run `python -m cpd validate` to see why.")
+            return
+        _start(loaded)
+        return
+    loaded = resources.module_of(state.content_hash)
+    st.title(loaded.module.title)
+    _resume_box()
+    if st.session_state.get(SHOWN):
+        _after_answer(loaded, state, st.session_state[SHOWN])
+    elif state.phase == "pretest":
+        _pretest(loaded, state)
+    elif state.phase == "cases":
+        _cases(loaded, state)
+    else:
+        show_results(loaded, state)
+
+
+def _resume_box() -> None:
+    token = st.session_state.get(TOKEN)
+    if token:
+        with st.expander("Your resume link (keep it private: it opens your attempt)"):
+            st.code(resume_link(token), language=None)
+            st.caption("Open it to come back exactly where you are, on any device.")
+
+
+def _start(loaded: LoadedModule) -> None:
+    m = loaded.module
+    st.title(m.title)
+    st.markdown(m.summary)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("CPD hours", f"{m.cpd_hours:g}")
+    c2.metric("Time it takes", f"about {m.estimated_minutes} min")
+    c3.metric("Pass mark", f"{m.pass_mark:g} %")
+    st.markdown(f"**For:** {m.audience}")
+    st.subheader("Learning objectives")
+    st.markdown("\n".join(f"{i}. {o.text}" for i, o in enumerate(m.objectives, 1)))
+    st.caption(
+        f"{len(loaded.cases)} case scenarios, {len(loaded.items())} questions, each scored against the evidence. "
+        + ("Some questions ask how sure you are: confident wrong answers cost marks. " if m.delivery.certainty_based_marking else "")
+        + f"Certificate valid for {m.recertification_months} months."
+    )
+    with st.expander(f"References ({len(m.references)}) and the strength of their evidence"):
+        for ref in m.references:
+            st.markdown(f"- {reference_markdown(ref)}")
+    with st.expander("Accreditation, faculty and disclosures"):
+        a = m.accreditation
+        st.markdown(f"**Provider:** {a.provider}\n\n{a.accreditation_statement}")
+        for f in a.faculty:
+            st.markdown(f"- **{f.name}**, {f.role}. Disclosures: {f.disclosures}")
+        st.markdown(f"{a.mitigation_statement}\n\n**Commercial support:** {a.commercial_support}")
+        st.caption(f"Released {m.release_date:%d %B %Y}; last reviewed {m.last_review_date:%d %B %Y}; "
+                   f"valid for credit until {m.termination_date:%d %B %Y}. Version {m.version}.")
+
+    st.subheader("Start the module")
+    with st.form("start", enter_to_submit=False):
+        name = st.text_input("Full name, as it should appear on your certificate", max_chars=120)
+        email = st.text_input("E-mail", max_chars=254)
+        profession = st.selectbox("Profession", PROFESSIONS, index=None, placeholder="Choose your profession")
+        registration = st.text_input("Professional registration number (optional)", max_chars=40)
+        pretest = False
+        if m.pretest:
+            pretest = st.checkbox(
+                f"Take a short pre-test first ({len(m.pretest)} questions, not counted) to see what you gain",
+                value=True,
+            )
+        go = st.form_submit_button("Start the module", type="primary")
+    if go:
+        try:
+            token, state = attempts.start_attempt(
+                resources.store(), loaded,
+                {"name": name, "email": email, "profession": profession or "", "registration_number": registration},
+                pretest=pretest,
+            )
+        except attempts.InvalidInput as exc:
+            for msg in exc.messages:
+                st.error(msg)
+            return
+        _remember(state, token)
+        st.rerun()
+
+
+def _progress(loaded: LoadedModule, state: AttemptState, phase: str) -> None:
+    seq = attempts.item_sequence(loaded, phase)
+    done = len(state.answered(phase))
+    if phase == "pretest":
+        st.progress(done / len(seq), text=f"Pre-test (not counted): {done} of {len(seq)} answered")
+        return
+    answered = state.answered("cases")
+    cases_done = sum(all(i.id in answered for i in c.items()) for c in loaded.cases)
+    st.progress(done / len(seq), text=f"Cases done: {cases_done} of {len(loaded.cases)} · questions answered: {done} of {len(seq)}")
+
+
+def _pretest(loaded: LoadedModule, state: AttemptState) -> None:
+    st.header("Pre-test")
+    st.caption("A few questions before the cases, not counted in your score, so the end can show what you gained. "
+               "No feedback now: you will meet these questions again in the cases.")
+    _progress(loaded, state, "pretest")
+    item_id = attempts.next_item(loaded, state)
+    if st.button("Skip the pre-test"):
+        _remember(attempts.skip_pretest(resources.store(), state.attempt_id))
+        st.rerun()
+    _ask(loaded, state, item_id, show_feedback_after=False)
+
+
+def _cases(loaded: LoadedModule, state: AttemptState) -> None:
+    item_id = attempts.next_item(loaded, state)
+    _progress(loaded, state, "cases")
+    case, stage = next((c, s) for c in loaded.cases for s in c.stages if any(i.id == item_id for i in s.items))
+    st.header(case.title)
+    st.subheader(stage.title)
+    st.markdown(stage.narrative)
+    _ask(loaded, state, item_id, show_feedback_after=loaded.module.delivery.feedback == "immediate")
+
+
+def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, *, show_feedback_after: bool) -> None:
+    item = loaded.item(item_id)
+    submitted = item_form(public_item(loaded, item, state.shuffle_seed), key=f"{state.attempt_id[:8]}-{state.phase}-{item_id}")
+    if submitted is None:
+        return
+    response, certainty = submitted
+    try:
+        _, new_state = attempts.submit_answer(resources.store(), loaded, state.attempt_id, item_id, response, certainty)
+    except attempts.InvalidInput as exc:
+        for msg in exc.messages:
+            st.error(msg[0].upper() + msg[1:] + ".")
+        return
+    except AttemptError as exc:
+        st.warning(str(exc))
+        _remember(attempts.load_state(resources.store(), state.attempt_id))
+        return
+    _remember(new_state)
+    if show_feedback_after:
+        st.session_state[SHOWN] = item_id
+    st.rerun()
+
+
+def _after_answer(loaded: LoadedModule, state: AttemptState, item_id: str) -> None:
+    _progress(loaded, state, "cases")
+    answer = state.answered("cases")[item_id]
+    item = loaded.item(item_id)
+    st.markdown(f"**{item.stem}**")
+    show_feedback(feedback(loaded, item, answer))
+    label = "Continue" if attempts.next_item(loaded, state) is not None else "See your results"
+    if st.button(label, type="primary"):
+        st.session_state.pop(SHOWN, None)
+        st.rerun()
+

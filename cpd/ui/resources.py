@@ -1,0 +1,48 @@
+"""Heavy objects, made once per process and shared by all sessions (thread-safe)."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from cpd.attempts import module_for
+from cpd.content.loader import LoadedModule, load_content, resolve_module
+from cpd.settings import Settings, get_settings
+from cpd.storage.db import open_store
+
+log = logging.getLogger("cpd")
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    return get_settings()
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def store() -> sessionmaker[Session]:
+    """One engine per process; migrations run here, on start."""
+    return open_store(settings().effective_database_url)
+
+
+@st.cache_resource(show_spinner="Loading the module…")
+def current_module() -> LoadedModule | None:
+    """The module served to new learners, or None (with the errors logged) if content is broken."""
+    cfg = settings()
+    content = load_content([cfg.modules_dir, cfg.questions_dir])
+    if not content.ok or cfg.module_id not in content.modules:
+        for err in content.errors:
+            log.error("content: %s", err)
+        if content.ok:
+            log.error("content: module %r not found in %s", cfg.module_id, cfg.modules_dir)
+        return None
+    return resolve_module(content, cfg.module_id)
+
+
+def module_of(content_hash: str) -> LoadedModule:
+    """The content an attempt runs on: the current module, or the snapshot it started on."""
+    loaded = current_module()
+    if loaded is not None and loaded.content_hash == content_hash:
+        return loaded
+    return module_for(store(), content_hash)

@@ -1,0 +1,79 @@
+"""Shared fixtures: the fixture content and a store on SQLite and on PostgreSQL.
+
+The store tests run against both back ends. PostgreSQL is the server on
+127.0.0.1:5432 (database ``test``); each test run gets its own schema there.
+On a developer machine without it those tests skip with a message; in CI
+(CI=true) a missing server is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+from cpd.content.loader import LoadedModule, load_module
+from cpd.storage.db import make_engine, migrate
+from cpd.storage.tables import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
+PG_URL = os.environ.get("CPD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def mini() -> LoadedModule:
+    return load_module([FIXTURE_CONTENT], "mini")
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url():
+    """A fresh schema in the PostgreSQL test database, dropped after the run."""
+    try:
+        admin = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001 - any connection failure
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is not reachable at {PG_URL} in CI: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); start it or set CPD_TEST_POSTGRES_URL")
+    schema = f"cpd_test_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as conn:
+        conn.execute(text(f'create schema "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'drop schema "{schema}" cascade'))
+    admin.dispose()
+
+
+def _empty(engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def _pg_engine(pg_schema_url):
+    engine = make_engine(pg_schema_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, tmp_path) -> sessionmaker:
+    """A migrated, empty store on each back end."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'cpd.sqlite3'}")
+        migrate(engine)
+        yield sessionmaker(engine, expire_on_commit=False)
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("_pg_engine")
+        _empty(engine)
+        yield sessionmaker(engine, expire_on_commit=False)

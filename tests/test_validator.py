@@ -1,0 +1,565 @@
+"""The content validator: every rejection names ``file:line: field.path: message``.
+
+Each test copies the valid fixture to ``tmp_path``, breaks one thing, and checks the
+error an author would see. Line numbers are found in the broken text, never hard-coded.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cpd.content.loader import ContentSet, load_content
+from cpd.content.yaml_source import ContentError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "content"
+MODULE = Path("modules/mini.yaml")
+CASE = Path("questions/mini-case.yaml")
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """A private, writable copy of the valid fixture."""
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURE, root)
+    return root
+
+
+def edit(path: Path, old: str, new: str, *, occurrence: int = 1) -> str:
+    """Replace the ``occurrence``-th (1-based) ``old`` in the file; the text must be there."""
+    text = path.read_text(encoding="utf-8")
+    start = -1
+    for _ in range(occurrence):
+        start = text.find(old, start + 1)
+        assert start >= 0, f"{old!r} (occurrence {occurrence}) not found in {path}"
+    text = text[:start] + new + text[start + len(old) :]
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def line_of(path: Path, needle: str, *, after: str | None = None) -> int:
+    """1-based number of the first line containing ``needle`` (at or after the line containing ``after``)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = 0
+    if after is not None:
+        start = next(i for i, line in enumerate(lines) if after in line)
+    for i in range(start, len(lines)):
+        if needle in lines[i]:
+            return i + 1
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def same_file(display: str, path: Path) -> bool:
+    shown = Path(display)
+    if not shown.is_absolute():
+        shown = Path.cwd() / shown
+    return shown.resolve() == path.resolve()
+
+
+def errors_at(content: ContentSet, path: Path, where: str) -> list[ContentError]:
+    return [e for e in content.errors if same_file(e.file, path) and e.where == where]
+
+
+def assert_error(content: ContentSet, path: Path, line: int, where: str, *words: str) -> ContentError:
+    """Exactly one error at ``path`` for ``where``, on ``line``, naming ``words``, rendered file:line: where: msg."""
+    found = errors_at(content, path, where)
+    listing = "\n".join(map(str, content.errors)) or "(no errors)"
+    assert len(found) == 1, f"expected one error at {path.name} {where!r}, got:\n{listing}"
+    err = found[0]
+    assert err.line == line, f"{err} -- expected line {line}"
+    for word in words:
+        assert word in err.message, f"{word!r} not in {err}"
+    assert str(err) == f"{err.file}:{line}: {where}: {err.message}"
+    return err
+
+
+def load(root: Path) -> ContentSet:
+    return load_content([root])
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cpd", "validate", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+OTHER_CASE = """\
+id: other-case
+title: Another case
+summary: A second case for cross-case checks.
+stages:
+  - id: later
+    title: Later
+    narrative: Later that week.
+    items:
+      - id: {item_id}
+        type: single_best
+        objective: lo-source
+        stem: Ask again?
+        evidence: [ref-verified]
+        options:
+          - id: a
+            text: Ask for the batch record
+            correct: true
+            rationale: Because.
+          - id: b
+            text: Ask for nothing
+            rationale: Because not.
+"""
+
+# --------------------------------------------------------------------------- the valid fixture
+
+
+def test_the_valid_fixture_has_no_errors():
+    content = load_content([FIXTURE])
+    assert content.errors == []
+    assert content.ok
+    assert content.summary() == {
+        "modules": 1,
+        "cases": 1,
+        "items": 4,
+        "items_by_type": {"matrix": 1, "rationale_pair": 1, "select_all": 1, "single_best": 1},
+        "references": 3,
+    }
+
+
+def test_the_valid_fixture_loads_from_separate_modules_and_questions_folders():
+    content = load_content([FIXTURE / "modules", FIXTURE / "questions"])
+    assert content.errors == []
+    assert set(content.modules) == {"mini"} and set(content.cases) == {"mini-case"}
+
+
+def test_an_untouched_copy_has_no_errors(content_dir):
+    assert load(content_dir).errors == []
+
+
+# --------------------------------------------------------------------------- references and evidence
+
+
+def test_an_unknown_reference_on_an_option_is_reported_at_that_citation(content_dir):
+    case = content_dir / CASE
+    edit(case, "evidence: [ref-unverified]", "evidence: [ref-nowhere]")
+    content = load(content_dir)
+    assert_error(
+        content, case, line_of(case, "evidence: [ref-nowhere]"),
+        "stages[0].items[0].options[1].evidence[0]", "unknown reference", "'ref-nowhere'",
+    )
+
+
+def test_an_unknown_reference_in_a_block_list_is_reported_on_its_own_line(content_dir):
+    case = content_dir / CASE
+    edit(
+        case,
+        "        evidence: [ref-verified, ref-secondary]\n",
+        "        evidence:\n          - ref-verified\n          - ref-secondary\n          - ref-nowhere\n",
+    )
+    content = load(content_dir)
+    assert_error(
+        content, case, line_of(case, "- ref-nowhere"),
+        "stages[1].items[0].evidence[2]", "unknown reference 'ref-nowhere'",
+    )
+
+
+def test_a_reference_no_item_cites_is_reported_as_unused(content_dir):
+    case, module = content_dir / CASE, content_dir / MODULE
+    edit(case, "            evidence: [ref-unverified]\n", "")
+    content = load(content_dir)
+    assert_error(
+        content, module, line_of(module, "- id: ref-unverified"),
+        "references[2].id", "unused reference 'ref-unverified'", "no item cites it",
+    )
+    assert len(content.errors) == 1
+
+
+@pytest.mark.parametrize("strength", ["unverified", "secondary"])
+def test_a_correct_answer_resting_only_on_weaker_evidence_is_rejected(content_dir, strength):
+    case = content_dir / CASE
+    edit(case, "evidence: [ref-verified]", f"evidence: [ref-{strength}]")  # q-source, the first item
+    content = load(content_dir)
+    assert_error(
+        content, case, line_of(case, f"evidence: [ref-{strength}]"),
+        "stages[0].items[0].evidence", "no verified evidence", f"(only {strength})",
+    )
+    assert len(content.errors) == 1
+
+
+def test_verified_evidence_on_a_wrong_option_does_not_support_the_correct_answer(content_dir):
+    case = content_dir / CASE
+    edit(case, "evidence: [ref-verified]", "evidence: [ref-secondary]")  # q-source item level
+    edit(case, "evidence: [ref-unverified]", "evidence: [ref-verified]")  # wrong option b
+    edit(case, "            rationale: Packaging says nothing about content.\n",
+         "            rationale: Packaging says nothing about content.\n            evidence: [ref-unverified]\n")
+    content = load(content_dir)
+    assert_error(
+        content, case, line_of(case, "evidence: [ref-secondary]"),
+        "stages[0].items[0].evidence", "no verified evidence", "(only secondary)",
+    )
+
+
+def test_verified_evidence_on_the_correct_option_is_enough(content_dir):
+    case = content_dir / CASE
+    edit(case, "evidence: [ref-verified]", "evidence: [ref-unverified]")  # q-source item level
+    edit(case, "            rationale: The source determines the cargo.\n",
+         "            rationale: The source determines the cargo.\n            evidence: [ref-verified]\n")
+    assert load(content_dir).errors == []
+
+
+# --------------------------------------------------------------------------- module fields
+
+
+@pytest.mark.parametrize(
+    ("field", "block"),
+    [
+        ("pass_mark", "pass_mark: 70\n"),
+        ("termination_date", "termination_date: 2028-01-01\n"),
+        (
+            "objectives",
+            "objectives:\n  - id: lo-source\n    text: Ask where a product comes from.\n"
+            "  - id: lo-report\n    text: Report an adverse event.\n",
+        ),
+    ],
+)
+def test_a_module_missing_a_required_field_is_rejected_at_the_top_of_the_module(content_dir, field, block):
+    module = content_dir / MODULE
+    edit(module, block, "")
+    content = load(content_dir)
+    # A missing field is reported at its parent's line: for a top-level field, the mapping's first key.
+    assert_error(content, module, line_of(module, "id: mini"), field, "is missing (required)")
+
+
+@pytest.mark.parametrize(("value", "words"), [("-1", "greater than or equal to 0"), ("101", "less than or equal to 100")])
+def test_a_pass_mark_outside_0_to_100_is_rejected(content_dir, value, words):
+    module = content_dir / MODULE
+    edit(module, "pass_mark: 70", f"pass_mark: {value}")
+    content = load(content_dir)
+    assert_error(content, module, line_of(module, f"pass_mark: {value}"), "pass_mark", words)
+
+
+@pytest.mark.parametrize("value", ["0", "100"])
+def test_pass_marks_of_0_and_100_are_allowed(content_dir, value):
+    edit(content_dir / MODULE, "pass_mark: 70", f"pass_mark: {value}")
+    assert load(content_dir).errors == []
+
+
+def test_a_case_the_module_names_that_does_not_exist_is_rejected(content_dir):
+    module = content_dir / MODULE
+    edit(module, "  - mini-case\n", "  - mini-case\n  - ghost-case\n")
+    content = load(content_dir)
+    assert_error(content, module, line_of(module, "- ghost-case"), "cases[1]", "case 'ghost-case' does not exist")
+    assert len(content.errors) == 1
+
+
+def test_a_case_no_module_uses_is_rejected(content_dir):
+    case = content_dir / "questions" / "other-case.yaml"
+    case.write_text(OTHER_CASE.format(item_id="q-other"), encoding="utf-8")
+    content = load(content_dir)
+    assert_error(content, case, line_of(case, "id: other-case"), "id", "case 'other-case' is not used by any module")
+
+
+# --------------------------------------------------------------------------- items without a correct answer
+
+
+@pytest.mark.parametrize(
+    ("kind", "occurrences", "item_line", "where", "words"),
+    [
+        ("single_best", [1], "- id: q-source", "stages[0].items[0]", ["no correct answer", "exactly one"]),
+        ("select_all", [2, 2], "- id: q-checks", "stages[0].items[1]", ["no correct answer", "at least one"]),
+        ("rationale_pair", [4], "- id: q-pair", "stages[1].items[1]", ["actions: no correct answer"]),
+    ],
+)
+def test_an_item_with_no_correct_answer_is_rejected(content_dir, kind, occurrences, item_line, where, words):
+    case = content_dir / CASE
+    for n in occurrences:  # "correct: true" lines, counted through the file; removing shifts the count
+        edit(case, "            correct: true\n", "", occurrence=n)
+    content = load(content_dir)
+    assert f"type: {kind}" in case.read_text().splitlines()[line_of(case, item_line)]
+    assert_error(content, case, line_of(case, item_line), where, *words)
+
+
+def test_a_rationale_pair_with_no_correct_reason_is_rejected(content_dir):
+    case = content_dir / CASE
+    edit(case, "            correct: true\n", "", occurrence=5)  # reason r1
+    content = load(content_dir)
+    assert_error(content, case, line_of(case, "- id: q-pair"), "stages[1].items[1]", "reasons: no correct answer")
+
+
+def test_a_single_best_item_with_two_correct_options_is_rejected(content_dir):
+    case = content_dir / CASE
+    edit(case, "            rationale: Price says nothing about safety.\n",
+         "            correct: true\n            rationale: Price says nothing about safety.\n")
+    content = load(content_dir)
+    assert_error(content, case, line_of(case, "- id: q-source"), "stages[0].items[0]", "2 correct options")
+
+
+def test_a_matrix_row_whose_answer_is_not_a_column_is_rejected(content_dir):
+    case = content_dir / CASE
+    edit(case, "answer: watch", "answer: ignore")
+    content = load(content_dir)
+    assert_error(content, case, line_of(case, "- id: q-grid"), "stages[1].items[0]", "rows[1].answer 'ignore'", "not one of the columns")
+
+
+# --------------------------------------------------------------------------- duplicate ids
+
+
+def test_a_duplicate_option_id_is_reported_at_the_second_option(content_dir):
+    case = content_dir / CASE
+    edit(case, "          - id: b\n            text: The price per vial", "          - id: a\n            text: The price per vial")
+    content = load(content_dir)
+    line = line_of(case, "text: The price per vial") - 1
+    assert_error(content, case, line, "stages[0].items[0].options[1].id", "duplicate option id 'a'")
+
+
+def test_a_duplicate_item_id_across_two_cases_is_rejected(content_dir):
+    other = content_dir / "questions" / "other-case.yaml"  # sorts after mini-case.yaml, so it is the second
+    other.write_text(OTHER_CASE.format(item_id="q-source"), encoding="utf-8")
+    edit(content_dir / MODULE, "  - mini-case\n", "  - mini-case\n  - other-case\n")
+    content = load(content_dir)
+    assert_error(
+        content, other, line_of(other, "- id: q-source"),
+        "stages[0].items[0].id", "duplicate item id 'q-source'", "also in case mini-case/notice",
+    )
+    assert len(content.errors) == 1
+
+
+def test_a_duplicate_item_id_in_two_stages_of_one_case_is_rejected(content_dir):
+    case = content_dir / CASE
+    edit(case, "- id: q-grid", "- id: q-source")
+    content = load(content_dir)
+    assert_error(
+        content, case, line_of(case, "- id: q-source", after="id: act"),
+        "stages[1].items[0].id", "duplicate item id 'q-source'", "mini-case/notice",
+    )
+
+
+def test_a_duplicate_item_id_in_one_stage_is_rejected(content_dir):
+    case = content_dir / CASE
+    edit(case, "- id: q-checks", "- id: q-source")
+    content = load(content_dir)
+    assert_error(
+        content, case, line_of(case, "- id: q-source", after="type: single_best"),
+        "stages[0].items[1].id", "duplicate item id 'q-source'",
+    )
+
+
+def test_a_duplicate_module_id_in_two_files_is_rejected(content_dir):
+    first = content_dir / MODULE
+    second = content_dir / "modules" / "second.yaml"  # sorts after mini.yaml
+    shutil.copy(first, second)
+    content = load(content_dir)
+    err = assert_error(content, second, line_of(second, "id: mini"), "id", "duplicate module id 'mini'", "mini.yaml")
+    assert "also in" in err.message
+    assert errors_at(content, first, "id") == []
+    assert len(content.errors) == 1
+
+
+def test_a_duplicate_case_id_in_two_files_is_rejected(content_dir):
+    second = content_dir / "questions" / "second-case.yaml"
+    shutil.copy(content_dir / CASE, second)
+    content = load(content_dir)
+    assert_error(content, second, line_of(second, "id: mini-case"), "id", "duplicate case id 'mini-case'", "mini-case.yaml")
+
+
+def test_a_duplicate_reference_id_is_reported_at_the_second_reference(content_dir):
+    module = content_dir / MODULE
+    edit(module, "  - id: ref-secondary", "  - id: ref-verified")
+    content = load(content_dir)
+    assert_error(
+        content, module, line_of(module, "- id: ref-verified", after="title: A verified paper"),
+        "references[1].id", "duplicate reference id 'ref-verified'",
+    )
+
+
+def test_a_duplicate_reference_id_does_not_re_point_citations_of_the_first_reference(content_dir):
+    module = content_dir / MODULE
+    edit(module, "  - id: ref-secondary", "  - id: ref-verified")
+    content = load(content_dir)
+    spurious = [e for e in content.errors if "no verified evidence" in e.message]
+    assert spurious == [], "\n".join(map(str, spurious))
+
+
+def test_a_duplicate_objective_id_is_rejected(content_dir):
+    module = content_dir / MODULE
+    edit(module, "  - id: lo-report", "  - id: lo-source")
+    content = load(content_dir)
+    assert_error(
+        content, module, line_of(module, "- id: lo-source", after="text: Ask where"),
+        "objectives[1].id", "duplicate objective id 'lo-source'",
+    )
+
+
+# --------------------------------------------------------------------------- missing and misspelt fields
+
+
+def test_an_option_without_a_rationale_is_rejected_at_the_option(content_dir):
+    case = content_dir / CASE
+    edit(case, "            rationale: Packaging says nothing about content.\n", "")
+    content = load(content_dir)
+    assert_error(
+        content, case, line_of(case, "- id: c", after="- id: q-source"),
+        "stages[0].items[0].options[2].rationale", "is missing (required)",
+    )
+    assert "mini-case" not in content.cases  # the whole case is refused, not half-loaded
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where"),
+    [
+        (MODULE, "pass_mark: 70\n", "pass_mark: 70\npass_mrak: 70\n", "pass_mrak"),
+        (MODULE, "  feedback: immediate", "  feedbak: immediate", "delivery.feedbak"),
+        (CASE, "stem: What do you ask first?", "stme: What do you ask first?", "stages[0].items[0].stme"),
+        (CASE, "rationale: Packaging says", "rationel: Packaging says", "stages[0].items[0].options[2].rationel"),
+    ],
+    ids=["top-level", "nested", "item", "option"],
+)
+def test_an_unknown_field_is_reported_as_a_likely_typo(content_dir, file, old, new, where):
+    path = content_dir / file
+    edit(path, old, new)
+    content = load(content_dir)
+    typo = where.rsplit(".", 1)[-1]
+    assert_error(content, path, line_of(path, f"{typo}:"), where, "unknown field", "check the spelling")
+
+
+# --------------------------------------------------------------------------- YAML that is not plain data
+
+
+@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system", "!!python/object/apply:subprocess.call"])
+def test_yaml_with_a_python_tag_is_refused_and_nothing_is_executed(content_dir, tmp_path, capfd, tag):
+    case = content_dir / CASE
+    marker = tmp_path / "executed"
+    edit(case, "        stem: What do you ask first?\n",
+         f'        stem: What do you ask first?\n        feedback: {tag} ["echo hi"]\n'
+         f'        note: {tag} ["touch {marker}"]\n')
+    capfd.readouterr()
+    content = load(content_dir)
+    out, err = capfd.readouterr()
+    assert "hi" not in out and "hi" not in err
+    assert not marker.exists()
+    found = [e for e in content.errors if same_file(e.file, case)]
+    assert len(found) == 1, "\n".join(map(str, content.errors))
+    e = found[0]
+    assert e.line == line_of(case, f"feedback: {tag}")
+    assert "not plain data" in e.message and "!!python" in e.message
+    assert str(e) == f"{e.file}:{e.line}: {e.message}"
+    assert "mini-case" not in content.cases
+
+
+def test_invalid_yaml_syntax_is_reported_with_its_line(content_dir):
+    case = content_dir / CASE
+    edit(case, "evidence: [ref-verified]", "evidence: [ref-verified", occurrence=2)  # q-checks
+    content = load(content_dir)
+    found = [e for e in content.errors if same_file(e.file, case)]
+    assert len(found) == 1, "\n".join(map(str, content.errors))
+    e = found[0]
+    broken = line_of(case, "evidence: [ref-verified", after="- id: q-checks")
+    # the parser notices the missing ']' on the broken line or the next one
+    assert e.line in (broken, broken + 1)
+    assert "expected ',' or ']'" in e.message
+    assert str(e) == f"{e.file}:{e.line}: {e.message}"
+
+
+# --------------------------------------------------------------------------- all errors in one run
+
+
+def test_every_error_across_several_files_is_listed_in_one_run(content_dir):
+    module, case = content_dir / MODULE, content_dir / CASE
+    edit(module, "pass_mark: 70", "pass_mark: 101")
+    edit(module, "  feedback: immediate", "  feedbak: immediate")
+    edit(case, "            rationale: Packaging says nothing about content.\n", "")  # stage 0
+    edit(case, "            correct: true\n", "", occurrence=4)  # q-pair action, stage 1
+    broken = content_dir / "questions" / "broken.yaml"
+    broken.write_text("id: broken\nstages: [unclosed\n", encoding="utf-8")
+    content = load(content_dir)
+    expected = [
+        (module, "pass_mark"),
+        (module, "delivery.feedbak"),
+        (case, "stages[0].items[0].options[2].rationale"),
+        (case, "stages[1].items[1]"),
+    ]
+    listing = "\n".join(map(str, content.errors))
+    for path, where in expected:
+        assert len(errors_at(content, path, where)) == 1, f"{path.name} {where} missing from:\n{listing}"
+    assert any(same_file(e.file, broken) for e in content.errors), listing
+
+
+def test_every_cross_reference_error_is_listed_in_one_run(content_dir):
+    case, module = content_dir / CASE, content_dir / MODULE
+    edit(case, "evidence: [ref-unverified]", "evidence: [ref-nowhere]")
+    edit(case, "evidence: [ref-verified, ref-secondary]", "evidence: [ref-verified, ref-elsewhere]")
+    edit(case, "objective: lo-report", "objective: lo-unknown")
+    edit(module, "  - mini-case\n", "  - mini-case\n  - ghost-case\n")
+    content = load(content_dir)
+    wheres = sorted(e.where for e in content.errors)
+    assert wheres == sorted([
+        "stages[0].items[0].options[1].evidence[0]",
+        "stages[1].items[0].evidence[1]",
+        "stages[1].items[0].objective",
+        "references[1].id",  # ref-secondary now unused
+        "references[2].id",  # ref-unverified now unused
+        "cases[1]",
+    ]), "\n".join(map(str, content.errors))
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_validate_exits_0_and_prints_a_summary_for_valid_content():
+    proc = run_cli(str(FIXTURE))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == (
+        "OK: 1 module(s), 1 case(s), 4 item(s) "
+        "(matrix 1, rationale_pair 1, select_all 1, single_best 1), 3 reference(s)"
+    )
+
+
+def test_cli_validate_json_prints_one_object_with_the_counts():
+    proc = run_cli(str(FIXTURE), "--json")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1
+    summary = json.loads(lines[0])
+    assert set(summary) == {"modules", "cases", "items", "items_by_type", "references"}
+    assert summary == {
+        "modules": 1,
+        "cases": 1,
+        "items": 4,
+        "items_by_type": {"matrix": 1, "rationale_pair": 1, "select_all": 1, "single_best": 1},
+        "references": 3,
+    }
+
+
+def test_cli_validate_exits_non_zero_and_prints_each_error_on_stderr(content_dir):
+    module, case = content_dir / MODULE, content_dir / CASE
+    edit(module, "pass_mark: 70", "pass_mark: 101")
+    edit(case, "evidence: [ref-unverified]", "evidence: [ref-nowhere]")
+    proc = run_cli(str(content_dir))
+    assert proc.returncode != 0
+    assert proc.stdout == ""
+    stderr = proc.stderr.splitlines()
+    expected_module = f"{module}:{line_of(module, 'pass_mark: 101')}: pass_mark: Input should be less than or equal to 100"
+    expected_case_prefix = f"{case}:{line_of(case, 'ref-nowhere')}: stages[0].items[0].options[1].evidence[0]: unknown reference"
+    assert any(line.startswith(expected_module) for line in stderr), proc.stderr
+    # the module failed to load, so its case is reported unused instead of cross-checked
+    assert any(line.startswith(f"{case}:") and "not used by any module" in line for line in stderr), proc.stderr
+    assert not any(line.startswith(expected_case_prefix) for line in stderr)
+    assert stderr[-1] == f"{len(stderr) - 1} errors in the content"
+
+
+def test_cli_validate_reports_a_cross_reference_error_with_file_and_line(content_dir):
+    case = content_dir / CASE
+    edit(case, "evidence: [ref-unverified]", "evidence: [ref-nowhere]")
+    proc = run_cli(str(content_dir))
+    assert proc.returncode == 1
+    expected = f"{case}:{line_of(case, 'ref-nowhere')}: stages[0].items[0].options[1].evidence[0]: unknown reference 'ref-nowhere'"
+    assert expected in proc.stderr.splitlines(), proc.stderr
