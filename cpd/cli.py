@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from cpd.content.loader import load_content
+from cpd.content.loader import load_content, resolve_module
+from cpd.content.timing import estimate
 from cpd.settings import get_settings
 
 
@@ -31,6 +32,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"OK: {summary['modules']} module(s), {summary['cases']} case(s), "
             f"{summary['items']} item(s) ({types}), {summary['references']} reference(s)"
         )
+        for module_id, module in sorted(content.modules.items()):
+            est = estimate(resolve_module(content, module_id))
+            print(
+                f"  {module_id} {module.version}: claims {module.cpd_hours:g} CPD h / {module.estimated_minutes} min; "
+                f"reading and deciding take about {est.minutes:g} min ({est.cpd_hours:g} h)"
+            )
     return 0
 
 

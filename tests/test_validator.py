@@ -517,10 +517,12 @@ def test_every_cross_reference_error_is_listed_in_one_run(content_dir):
 def test_cli_validate_exits_0_and_prints_a_summary_for_valid_content():
     proc = run_cli(str(FIXTURE))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == (
+    first, *per_module = proc.stdout.strip().splitlines()
+    assert first == (
         "OK: 1 module(s), 1 case(s), 4 item(s) "
         "(matrix 1, rationale_pair 1, select_all 1, single_best 1), 3 reference(s)"
     )
+    assert len(per_module) == 1 and per_module[0].strip().startswith("mini 1.0.0: claims 0.25 CPD h / 10 min")
 
 
 def test_cli_validate_json_prints_one_object_with_the_counts():
