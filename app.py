@@ -4,12 +4,15 @@ import logging
 
 import streamlit as st
 
-from cpd.ui import learn
+from cpd.ui import learn, verify
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title="Reality Check CPD: exosome safety", page_icon="🔬", layout="centered")
 
+# A verification link (?verify=<id>, printed as a QR code on certificates) opens the verify page.
+verifying = "verify" in st.query_params
 pages = [
-    st.Page(learn.page, title="Learn", icon="📘", url_path="learn", default=True),
+    st.Page(learn.page, title="Learn", icon="📘", url_path="learn", default=not verifying),
+    st.Page(verify.page, title="Verify a certificate", icon="✅", url_path="verify", default=verifying),
 ]
 st.navigation(pages).run()

@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
+from sqlalchemy.orm import Session
+
 from cpd.content.loader import load_content, resolve_module
 from cpd.content.timing import estimate
 from cpd.settings import get_settings
+from cpd.storage.db import open_store
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -53,16 +56,52 @@ def build_parser(extensions: Sequence[Callable[[argparse._SubParsersAction], Non
     return parser
 
 
+def cmd_correct(args: argparse.Namespace) -> int:
+    """Issue a corrected certificate (new version) for a misspelt name."""
+    from cpd.certificates.cli import safe_text
+    from cpd.certificates.design import load_default_design
+    from cpd.certificates.keys import signing_key
+    from cpd.certificates.service import CertificateStateError
+    from cpd.completion import correct_name
+    from cpd.text import InvalidText
+
+    settings = get_settings()
+    if args.session_factory is None:
+        print("error: no database found; set CPD_DATABASE_URL or CPD_DATA_DIR", file=sys.stderr)
+        return 2
+    try:
+        row = correct_name(args.session_factory, args.id, args.name, design=load_default_design(settings.certificates_dir),
+                           private_key=signing_key(settings.effective_signing_key_file), public_url=settings.public_url)
+    except (CertificateStateError, InvalidText) as exc:
+        print(f"error: {safe_text(exc)}", file=sys.stderr)
+        return 1
+    print(f"issued {row.id} (version {row.version}), superseding {safe_text(args.id)}")
+    return 0
+
+
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     from cpd.certificates import cli as certificates_cli
 
-    return [certificates_cli.register]
+    def register_correct(sub: argparse._SubParsersAction) -> None:
+        p = sub.add_parser("correct-name", help="issue a corrected certificate (new version) for a misspelt name")
+        p.add_argument("id", help="certificate id")
+        p.add_argument("--name", required=True, help="the name as it should be printed")
+        p.set_defaults(func=cmd_correct)
+
+    return [certificates_cli.register, register_correct]
+
+
+def _session_factory() -> Callable[[], Session] | None:
+    """The configured store, but only if one exists: verifying a file must not create a database."""
+    settings = get_settings()
+    if settings.database_url is None and not (settings.data_dir / "cpd.sqlite3").exists():
+        return None
+    return open_store(settings.effective_database_url)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        extensions = _extensions()
-    except ImportError:  # certificates not installed in this checkout yet
-        extensions = []
-    args = build_parser(extensions).parse_args(argv)
+    parser = build_parser(_extensions())
+    args = parser.parse_args(argv)
+    if getattr(args, "session_factory", None) is None and args.command != "validate":
+        args.session_factory = _session_factory()
     return int(args.func(args) or 0)

@@ -95,6 +95,8 @@ class Certificate(Base):
     """An issued certificate, frozen: the PDF bytes are stored, never regenerated."""
 
     __tablename__ = "certificates"
+    # Two replicas issuing for one attempt at once: the second insert fails instead of minting twice.
+    __table_args__ = (UniqueConstraint("attempt_id", "version", name="uq_certificate_attempt_version"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), index=True)

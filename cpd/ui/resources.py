@@ -7,7 +7,11 @@ import logging
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from cpd.attempts import module_for
+from cpd.certificates.design import Design, load_default_design
+from cpd.certificates.keys import signing_key as load_signing_key
 from cpd.content.loader import LoadedModule, load_content, resolve_module
 from cpd.settings import Settings, get_settings
 from cpd.storage.db import open_store
@@ -38,6 +42,26 @@ def current_module() -> LoadedModule | None:
             log.error("content: module %r not found in %s", cfg.module_id, cfg.modules_dir)
         return None
     return resolve_module(content, cfg.module_id)
+
+
+def secret(name: str) -> str | None:
+    """A value from Streamlit secrets, if any are configured (never from the repository)."""
+    try:
+        value = st.secrets.get(name)
+    except (FileNotFoundError, KeyError):  # no secrets.toml at all
+        return None
+    return str(value) if value else None
+
+
+@st.cache_resource(show_spinner=False)
+def signing_key() -> Ed25519PrivateKey:
+    """From secrets (CPD_SIGNING_KEY_PEM), else the key file, created on first run (and logged)."""
+    return load_signing_key(settings().effective_signing_key_file, secret("CPD_SIGNING_KEY_PEM"))
+
+
+@st.cache_resource(show_spinner=False)
+def certificate_design() -> Design:
+    return load_default_design(settings().certificates_dir)
 
 
 def module_of(content_hash: str) -> LoadedModule:

@@ -10,6 +10,7 @@ from cpd.content.loader import LoadedModule
 from cpd.presentation import feedback
 from cpd.results import Breakdown, summarise
 from cpd.ui import resources
+from cpd.ui.certificate_view import show_certificate
 from cpd.ui.feedback_view import reference_markdown, show_feedback
 
 
@@ -61,6 +62,7 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
         _evaluation(state, _remember)
     else:
         st.success("Thank you: your evaluation and reflective note are saved in your CPD record.")
+        show_certificate(loaded, state)
         ev = attempts.load_evaluation(resources.store(), state.attempt_id)
         if ev is not None:
             with st.expander("Your reflective note (for your CPD portfolio)"):

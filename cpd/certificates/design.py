@@ -1,0 +1,112 @@
+"""Certificate design from YAML, so a society or clinic restyles without code.
+
+Wording, colours, signatory and fonts live in ``certificates/<name>.yaml``. The
+values are validated here; an error names the file and the field to fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cpd.certificates.record import Signatory
+
+_HEX = r"^#[0-9A-Fa-f]{6}$"
+
+
+class DesignError(ValueError):
+    """A design file that cannot be used, with the file and field named."""
+
+
+class Colours(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    primary: str = Field(default="#1F4E79", pattern=_HEX)
+    accent: str = Field(default="#C9A227", pattern=_HEX)
+    text: str = Field(default="#1A1A1A", pattern=_HEX)
+    muted: str = Field(default="#5A5A5A", pattern=_HEX)
+    background: str = Field(default="#FFFFFF", pattern=_HEX)
+
+
+class Wording(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str = Field(default="Certificate of CPD Completion", min_length=1, max_length=120)
+    intro: str = Field(default="This is to certify that", max_length=200)
+    completed: str = Field(default="has successfully completed the CPD activity", max_length=200)
+
+
+class FontSpec(BaseModel):
+    """A font family, optionally with the file that provides it.
+
+    ``path`` is relative to the design file's folder; without it the family is
+    looked up in the bundled font packages and the system CJK fonts.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    family: str = Field(min_length=1, max_length=120)
+    path: Path | None = None
+
+
+class Design(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    provider: str = Field(min_length=1, max_length=200)
+    accreditation_statement: str = Field(min_length=1, max_length=1000)
+    signatory: Signatory
+    wording: Wording = Wording()
+    colours: Colours = Colours()
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
+    fonts: list[FontSpec] = Field(min_length=1)
+    # Folder the design came from; font paths are resolved against it.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("fonts")
+    @classmethod
+    def _unique_families(cls, v: list[FontSpec]) -> list[FontSpec]:
+        seen = [f.family for f in v]
+        if len(set(seen)) != len(seen):
+            raise ValueError("a font family is listed twice")
+        return v
+
+    def font_file(self, spec: FontSpec) -> Path | None:
+        if spec.path is None:
+            return None
+        return spec.path if spec.path.is_absolute() else (self.base_dir / spec.path)
+
+
+DEFAULT_DESIGN_FILE = "default.yaml"
+
+
+def load_design(path: Path) -> Design:
+    """Read and validate a design file; raise ``DesignError`` naming file and field."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DesignError(f"{path}: cannot read the design file ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise DesignError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise DesignError(f"{path}: expected a mapping of design fields at the top level")
+    try:
+        design = Design.model_validate({**raw, "base_dir": path.parent})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field '{'.'.join(str(p) for p in err['loc']) or '(top level)'}': {err['msg']}"
+            for err in exc.errors()
+        )
+        raise DesignError(f"{path}: {problems}") from None
+    for spec in design.fonts:
+        font_file = design.font_file(spec)
+        if font_file is not None and not font_file.is_file():
+            raise DesignError(f"{path}: field 'fonts' ({spec.family}): font file {font_file} does not exist")
+    return design
+
+
+def load_default_design(certificates_dir: Path) -> Design:
+    """The design in ``certificates/default.yaml`` (``Settings.certificates_dir``)."""
+    return load_design(Path(certificates_dir) / DEFAULT_DESIGN_FILE)

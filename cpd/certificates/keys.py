@@ -1,0 +1,106 @@
+"""The issuer's Ed25519 key: where it comes from and how it is named.
+
+One key signs every certificate and badge; its public half is published on the
+verification page so anyone can check a certificate without asking us.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+log = logging.getLogger(__name__)
+
+
+class SigningKeyError(ValueError):
+    """A key file or PEM string that is not an Ed25519 key."""
+
+
+def load_private_key_pem(pem: str | bytes) -> Ed25519PrivateKey:
+    """Parse a PEM private key, e.g. from Streamlit secrets (no file on disk)."""
+    data = pem.encode("ascii") if isinstance(pem, str) else pem
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise SigningKeyError(f"not a readable unencrypted PEM private key: {exc}") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningKeyError(f"the signing key must be Ed25519, got {type(key).__name__}")
+    return key
+
+
+def load_public_key_pem(pem: str | bytes) -> Ed25519PublicKey:
+    """Parse a PEM public key; a private key PEM is accepted and its public half used."""
+    data = pem.encode("ascii") if isinstance(pem, str) else pem
+    if b"PRIVATE KEY" in data:
+        return load_private_key_pem(data).public_key()
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError) as exc:
+        raise SigningKeyError(f"not a readable PEM public key: {exc}") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise SigningKeyError(f"the public key must be Ed25519, got {type(key).__name__}")
+    return key
+
+
+def load_or_create_private_key(path: Path) -> Ed25519PrivateKey:
+    """Load the key at ``path``; on first run create it (mode 0600) and say so loudly.
+
+    Creating silently would hide that certificates are being signed with a key
+    nobody chose or backed up; losing it makes every issued certificate
+    unverifiable, hence the WARNING with the path.
+    """
+    path = Path(path)
+    if path.exists():
+        return load_private_key_pem(path.read_bytes())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    try:
+        # O_EXCL: two processes starting together must not overwrite each other's key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return load_private_key_pem(path.read_bytes())
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    log.warning(
+        "No certificate signing key found: created a new Ed25519 key at %s (mode 0600). "
+        "Back it up; set CPD_SIGNING_KEY_FILE to use another key.",
+        path.resolve(),
+    )
+    return key
+
+
+def signing_key(key_file: Path, pem: str | None = None) -> Ed25519PrivateKey:
+    """The key to sign with: a PEM string (secrets) wins over the key file."""
+    if pem:
+        return load_private_key_pem(pem)
+    return load_or_create_private_key(key_file)
+
+
+def _public(key: Ed25519PrivateKey | Ed25519PublicKey) -> Ed25519PublicKey:
+    return key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+
+
+def raw_public_key(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
+    return _public(key).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_key_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    """The PEM (SubjectPublicKeyInfo) to publish for offline verification."""
+    return (
+        _public(key)
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+
+
+def key_id(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    """First 16 hex characters of SHA-256 of the raw public key: names the key on records."""
+    return hashlib.sha256(raw_public_key(key)).hexdigest()[:16]

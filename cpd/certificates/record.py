@@ -1,0 +1,156 @@
+"""The certificate record: the facts a CPD body asks a certificate to show.
+
+The record, not the PDF, is what gets signed. ``canonical_json`` fixes one exact
+byte form so that a verifier in any language can rebuild the signed bytes from
+the JSON it received.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import unicodedata
+from datetime import date, datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+RECORD_TYPE = "reality-check-cpd/certificate-record/1"
+FORMAT_ONLINE = "online self-paced"
+FORMAT_WORKSHOP = "live workshop"
+DeliveryFormat = Literal["online self-paced", "live workshop"]
+
+# token_urlsafe alphabet; 16 bytes -> 22 characters (128 bits, unguessable).
+CERTIFICATE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def new_certificate_id() -> str:
+    """An unguessable id: knowing one certificate's id reveals no other."""
+    return secrets.token_urlsafe(16)
+
+
+def reject_control_characters(value: str) -> str:
+    # Control characters have no place on a certificate and would let a name
+    # rewrite a terminal (ANSI escapes) or hide text (bidi overrides).
+    for ch in value:
+        if unicodedata.category(ch) == "Cc" or ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+            raise ValueError(f"contains the control character U+{ord(ch):04X}")
+    return value
+
+
+class Signatory(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=200)
+
+    @field_validator("name", "role")
+    @classmethod
+    def _no_controls(cls, v: str) -> str:
+        return reject_control_characters(v)
+
+
+class CertificateRecord(BaseModel):
+    """Everything printed on, and signed for, one certificate version."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    record_type: Literal["reality-check-cpd/certificate-record/1"] = RECORD_TYPE
+    id: str = Field(pattern=CERTIFICATE_ID_RE.pattern)
+    version: int = Field(ge=1)
+    supersedes: str | None = Field(default=None, pattern=CERTIFICATE_ID_RE.pattern)
+    learner_name: str = Field(min_length=1, max_length=200)
+    registration_number: str | None = Field(default=None, max_length=64)
+    activity_title: str = Field(min_length=1, max_length=300)
+    module_id: str = Field(min_length=1, max_length=80)
+    module_version: str = Field(min_length=1, max_length=40)
+    content_hash: str = Field(min_length=1, max_length=128)
+    format: DeliveryFormat
+    venue: str | None = Field(default=None, max_length=200)
+    completion_date: date
+    cpd_hours: float = Field(gt=0, le=1000)
+    score_percent: float = Field(ge=0, le=100)
+    pass_mark_percent: float = Field(ge=0, le=100)
+    learning_objectives: list[str] = Field(default_factory=list, max_length=20)
+    valid_until: date
+    provider: str = Field(min_length=1, max_length=200)
+    accreditation_statement: str = Field(min_length=1, max_length=1000)
+    signatory: Signatory
+    verification_url: str = Field(min_length=1, max_length=500)
+    issued_at: datetime
+
+    @field_validator(
+        "learner_name", "registration_number", "activity_title", "module_id", "module_version",
+        "content_hash", "venue", "provider", "accreditation_statement", "verification_url",
+    )
+    @classmethod
+    def _no_controls(cls, v: str | None) -> str | None:
+        return None if v is None else reject_control_characters(v)
+
+    @field_validator("learning_objectives")
+    @classmethod
+    def _objectives_clean(cls, v: list[str]) -> list[str]:
+        for item in v:
+            reject_control_characters(item)
+            if not item.strip() or len(item) > 500:
+                raise ValueError("each objective must be 1-500 characters")
+        return v
+
+    @field_validator("issued_at")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        # One timezone and whole seconds so the JSON form is stable ("...Z").
+        if v.tzinfo is None:
+            raise ValueError("issued_at must be timezone-aware")
+        return v.astimezone(timezone.utc).replace(microsecond=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CertificateRecord:
+        if self.format == FORMAT_WORKSHOP and not self.venue:
+            raise ValueError("a live workshop certificate must name its venue")
+        if self.valid_until < self.completion_date:
+            raise ValueError("valid_until is before completion_date")
+        if (self.version == 1) != (self.supersedes is None):
+            raise ValueError("version 1 supersedes nothing; later versions must name what they supersede")
+        return self
+
+
+def _normalise_numbers(value: Any) -> Any:
+    # JSON Canonicalization Scheme (RFC 8785) writes numbers the ECMAScript way:
+    # 2.0 is "2". Python writes "2.0", so integral floats become ints first.
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("NaN and infinity cannot be signed")
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dict):
+        return {k: _normalise_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise_numbers(v) for v in value]
+    return value
+
+
+def canonical_bytes(data: Any) -> bytes:
+    """The exact bytes that are signed, for any JSON value.
+
+    Form: ``json.dumps(data, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False).encode("utf-8")`` after integral floats are written as
+    integers. That is RFC 8785 (JCS) for the data we sign: ASCII keys (so code
+    point and UTF-16 key order agree) and numbers that print the same in Python
+    and ECMAScript. Verifiers rebuild these bytes from the parsed JSON, so
+    whitespace or key order in a received file does not matter, but any change
+    of a value does.
+    """
+    return json.dumps(
+        _normalise_numbers(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def record_to_data(record: CertificateRecord) -> dict[str, Any]:
+    """The record as plain JSON data (dates ISO 8601, issued_at UTC with ``Z``)."""
+    return record.model_dump(mode="json")
+
+
+def canonical_json(record: CertificateRecord) -> bytes:
+    """The signed form of a record; see ``canonical_bytes`` for the exact rules."""
+    return canonical_bytes(record_to_data(record))

@@ -1,0 +1,243 @@
+"""Issue, correct, revoke and look up certificates in the database.
+
+Functions take the caller's ``Session`` and only ``flush``: the caller owns the
+transaction and commits, so issuing can share a transaction with marking the
+attempt as passed. Stored PDF bytes are never regenerated: a download years
+later returns exactly what was issued, whatever the design or code became.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Literal
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cpd.certificates.bundle import SignedRecord, sign_record
+from cpd.certificates.design import Design
+from cpd.certificates.fonts import FontSet
+from cpd.certificates.openbadge import build_badge
+from cpd.certificates.pdf import render_certificate_pdf
+from cpd.certificates.record import (
+    CERTIFICATE_ID_RE,
+    CertificateRecord,
+    reject_control_characters,
+    canonical_bytes,
+    canonical_json,
+    new_certificate_id,
+    record_to_data,
+)
+from cpd.certificates.request import IssueRequest, build_record, verification_url
+from cpd.storage.tables import Certificate
+
+__all__ = [
+    "IssueRequest",
+    "CertificateStateError",
+    "LookupResult",
+    "issue_certificate",
+    "reissue_corrected",
+    "revoke",
+    "lookup",
+    "current_certificate_for_attempt",
+]
+
+LookupStatus = Literal["valid", "revoked", "superseded", "unknown"]
+
+
+class CertificateStateError(ValueError):
+    """The certificate does not exist or is in a state that forbids the action."""
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    status: LookupStatus
+    certificate_id: str
+    record: CertificateRecord | None = None
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+    superseded_by: str | None = None
+
+
+def _utc(dt: datetime | None) -> datetime | None:
+    # SQLite returns naive datetimes even for timezone-aware columns; we store UTC.
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+
+
+def stored_record(row: Certificate) -> CertificateRecord:
+    return CertificateRecord.model_validate_json(row.record_json)
+
+
+def current_certificate_for_attempt(session: Session, attempt_id: str) -> Certificate | None:
+    """The latest (not superseded) certificate of an attempt, revoked or not."""
+    return session.scalars(
+        select(Certificate)
+        .where(Certificate.attempt_id == attempt_id, Certificate.superseded_by_id.is_(None))
+        .order_by(Certificate.version.desc())
+        .limit(1)
+    ).first()
+
+
+def _store(
+    session: Session,
+    signed: SignedRecord,
+    *,
+    attempt_id: str,
+    design: Design,
+    private_key: Ed25519PrivateKey,
+    public_url: str,
+    fonts: FontSet | None,
+) -> Certificate:
+    pdf = render_certificate_pdf(signed, design, fonts)
+    badge = build_badge(signed.record, private_key, public_url)
+    row = Certificate(
+        id=signed.record.id,
+        attempt_id=attempt_id,
+        version=signed.record.version,
+        supersedes_id=signed.record.supersedes,
+        superseded_by_id=None,
+        record_json=canonical_json(signed.record).decode("utf-8"),
+        signature=signed.signature,
+        key_id=signed.key_id,
+        pdf=pdf,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        badge_json=canonical_bytes(badge).decode("utf-8"),
+        issued_at=signed.record.issued_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def issue_certificate(
+    session: Session,
+    request: IssueRequest,
+    *,
+    design: Design,
+    private_key: Ed25519PrivateKey,
+    public_url: str,
+    now: datetime | None = None,
+    fonts: FontSet | None = None,
+) -> Certificate:
+    """Issue version 1 for a passed attempt (flushes; the caller commits).
+
+    Idempotent per attempt: if the attempt already has a current certificate it
+    is returned unchanged, so a rerun of the results page cannot mint a second
+    certificate. Raises ``MissingGlyphsError`` if the name cannot be printed.
+    """
+    existing = current_certificate_for_attempt(session, request.attempt_id)
+    if existing is not None:
+        return existing
+    record = build_record(request, design=design, public_url=public_url, issued_at=_now(now))
+    signed = sign_record(record, private_key)
+    return _store(
+        session, signed, attempt_id=request.attempt_id, design=design,
+        private_key=private_key, public_url=public_url, fonts=fonts,
+    )
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()
+
+
+def reissue_corrected(
+    session: Session,
+    old_id: str,
+    *,
+    design: Design,
+    private_key: Ed25519PrivateKey,
+    public_url: str,
+    new_name: str | None = None,
+    new_registration_number: str | None | _Unchanged = UNCHANGED,
+    now: datetime | None = None,
+    fonts: FontSet | None = None,
+) -> Certificate:
+    """Issue a corrected new version and mark the old one superseded.
+
+    The old row (and its PDF bytes) stay as they were, so anyone holding the old
+    PDF learns from the verification page that it was replaced. Provider,
+    accreditation and signatory are kept from the original record: a name
+    correction must not silently restate other facts. Flushes; the caller commits.
+    """
+    old = session.get(Certificate, old_id)
+    if old is None:
+        raise CertificateStateError(f"no certificate {old_id!r}")
+    if old.revoked_at is not None:
+        raise CertificateStateError(f"certificate {old_id} is revoked; a revoked certificate is not corrected")
+    if old.superseded_by_id is not None:
+        raise CertificateStateError(f"certificate {old_id} was already replaced by {old.superseded_by_id}; correct that one")
+    data = record_to_data(stored_record(old))
+    if new_name is not None:
+        data["learner_name"] = new_name.strip()
+    if not isinstance(new_registration_number, _Unchanged):
+        data["registration_number"] = (new_registration_number or "").strip() or None
+    cert_id = new_certificate_id()
+    data.update(
+        id=cert_id,
+        version=old.version + 1,
+        supersedes=old.id,
+        verification_url=verification_url(public_url, cert_id),
+        issued_at=_now(now).isoformat(),
+    )
+    signed = sign_record(CertificateRecord.model_validate(data), private_key)
+    row = _store(
+        session, signed, attempt_id=old.attempt_id, design=design,
+        private_key=private_key, public_url=public_url, fonts=fonts,
+    )
+    old.superseded_by_id = row.id
+    session.flush()
+    return row
+
+
+def revoke(session: Session, cert_id: str, reason: str, now: datetime | None = None) -> Certificate:
+    """Revoke a certificate (flushes; the caller commits). A second revoke keeps the first date and reason."""
+    reason = reject_control_characters(reason.strip()) if reason else ""
+    if not reason:
+        raise ValueError("a revocation needs a reason")
+    if len(reason) > 1000:
+        raise ValueError("the revocation reason is longer than 1000 characters")
+    row = session.get(Certificate, cert_id)
+    if row is None:
+        raise CertificateStateError(f"no certificate {cert_id!r}")
+    if row.revoked_at is None:
+        row.revoked_at = _now(now)
+        row.revoked_reason = reason
+        session.flush()
+    return row
+
+
+def lookup(session: Session, cert_id: str) -> LookupResult:
+    """Status for the verification page: revoked wins over superseded."""
+    if not isinstance(cert_id, str) or not CERTIFICATE_ID_RE.match(cert_id):
+        return LookupResult("unknown", str(cert_id)[:64])
+    row = session.get(Certificate, cert_id)
+    if row is None:
+        return LookupResult("unknown", cert_id)
+    record = stored_record(row)
+    if row.revoked_at is not None:
+        return LookupResult(
+            "revoked", cert_id, record, revoked_at=_utc(row.revoked_at),
+            revoked_reason=row.revoked_reason, superseded_by=row.superseded_by_id,
+        )
+    if row.superseded_by_id is not None:
+        return LookupResult("superseded", cert_id, record, superseded_by=row.superseded_by_id)
+    return LookupResult("valid", cert_id, record)
+
+
+def badge_of(row: Certificate) -> dict:
+    """The stored Open Badges 3.0 credential of a certificate row."""
+    return json.loads(row.badge_json)

@@ -1,0 +1,95 @@
+"""From a passed attempt to its certificate: the one place that joins the two engines.
+
+Issuing is idempotent per attempt, so the results page can call it on every
+visit (and a learner coming back by the resume link downloads the same,
+frozen bytes).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from cpd.attempts import AttemptState
+from cpd.certificates.design import Design
+from cpd.certificates.service import (
+    IssueRequest,
+    current_certificate_for_attempt,
+    issue_certificate,
+    reissue_corrected,
+)
+from cpd.content.loader import LoadedModule
+from cpd.storage.db import transaction
+from cpd.storage.tables import Attempt, Certificate, Learner
+from cpd.text import clean_text
+
+
+def issue_request(loaded: LoadedModule, state: AttemptState) -> IssueRequest:
+    """What the certificate states, taken from the attempt and the content it was scored on."""
+    m = loaded.module
+    return IssueRequest(
+        attempt_id=state.attempt_id,
+        learner_name=state.learner_name,
+        registration_number=state.learner_registration,
+        module_title=m.title,
+        module_id=m.id,
+        module_version=state.module_version,
+        content_hash=state.content_hash,
+        learning_objectives=[o.text for o in m.objectives],
+        cpd_hours=m.cpd_hours,
+        score_percent=state.percent or 0.0,
+        pass_mark_percent=m.pass_mark,
+        recertification_months=m.recertification_months,
+        completed_at=state.completed_at or datetime.now(timezone.utc),
+        delivery_format=state.delivery_format,  # type: ignore[arg-type]
+        venue=state.venue,
+    )
+
+
+def certificate_for(
+    factory: sessionmaker[Session],
+    loaded: LoadedModule,
+    state: AttemptState,
+    *,
+    design: Design,
+    private_key: Ed25519PrivateKey,
+    public_url: str,
+) -> Certificate | None:
+    """The attempt's certificate, issued now if it passed, finished the evaluation and has none yet."""
+    if not state.passed or state.phase != "done":
+        return None
+    with factory() as session:
+        existing = current_certificate_for_attempt(session, state.attempt_id)
+        if existing is not None:
+            return existing
+    try:
+        with transaction(factory) as session:
+            return issue_certificate(session, issue_request(loaded, state), design=design,
+                                     private_key=private_key, public_url=public_url)
+    except IntegrityError:  # another replica issued it a moment ago: that one stands
+        with factory() as session:
+            return current_certificate_for_attempt(session, state.attempt_id)
+
+
+def correct_name(
+    factory: sessionmaker[Session],
+    certificate_id: str,
+    new_name: str,
+    *,
+    design: Design,
+    private_key: Ed25519PrivateKey,
+    public_url: str,
+) -> Certificate:
+    """A misspelt name: a new signed version supersedes the old, and the learner's profile is fixed too."""
+    name = clean_text(new_name, field="Name", max_len=120)
+    with transaction(factory) as session:
+        row = reissue_corrected(session, certificate_id, design=design, private_key=private_key,
+                                public_url=public_url, new_name=name)
+        attempt = session.get(Attempt, row.attempt_id)
+        learner = session.get(Learner, attempt.learner_id) if attempt is not None else None
+        if learner is not None:
+            learner.name = name
+        return row

@@ -1,0 +1,40 @@
+"""The learner's certificate on the results page: issued once, downloaded as often as needed."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cpd.attempts import AttemptState
+from cpd.certificates.bundle import SignedRecord, bundle_bytes
+from cpd.certificates.fonts import MissingGlyphsError
+from cpd.certificates.request import verification_url
+from cpd.certificates.service import stored_record
+from cpd.completion import certificate_for
+from cpd.content.loader import LoadedModule
+from cpd.ui import resources
+
+
+def show_certificate(loaded: LoadedModule, state: AttemptState) -> None:
+    cfg = resources.settings()
+    try:
+        cert = certificate_for(resources.store(), loaded, state, design=resources.certificate_design(),
+                               private_key=resources.signing_key(), public_url=cfg.public_url)
+    except MissingGlyphsError as exc:
+        st.error(f"Your certificate cannot be printed yet: {exc}")
+        return
+    if cert is None:
+        return
+    st.subheader("Your certificate")
+    if cert.revoked_at is not None:
+        st.error(f"This certificate was revoked on {cert.revoked_at:%d %B %Y}.")
+    url = verification_url(cfg.public_url, cert.id)
+    st.markdown(f"Certificate `{cert.id}`, signed and verifiable by anyone at {url}")
+    signed = SignedRecord(stored_record(cert), cert.signature, cert.key_id)
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Certificate (PDF)", data=lambda: cert.pdf, file_name=f"certificate-{cert.id}.pdf",
+                       mime="application/pdf", type="primary", on_click="ignore")
+    c2.download_button("Signed record (JSON)", data=lambda: bundle_bytes(signed),
+                       file_name=f"certificate-{cert.id}.json", mime="application/json", on_click="ignore")
+    c3.download_button("Open Badge 3.0 (JSON)", data=lambda: cert.badge_json.encode(),
+                       file_name=f"certificate-{cert.id}.badge.json", mime="application/json", on_click="ignore")
+    st.caption(f"SHA-256 of the PDF: {cert.pdf_sha256}. The file is frozen at issue: it downloads the same every time.")

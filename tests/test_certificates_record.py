@@ -1,0 +1,109 @@
+"""Record canonical form, signing and key handling."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+from datetime import date
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
+
+from cpd.certificates.keys import (
+    SigningKeyError,
+    key_id,
+    load_or_create_private_key,
+    load_private_key_pem,
+    load_public_key_pem,
+    public_key_pem,
+    signing_key,
+)
+from cpd.certificates.record import CertificateRecord, canonical_bytes, canonical_json, new_certificate_id
+from cpd.certificates.request import add_months, build_record
+from cpd.certificates.signing import sign, verify
+from test_certificates_support import NOW, PUBLIC_URL, design, make_request, private_key  # noqa: F401
+
+
+def test_canonical_json_form(design):
+    record = build_record(make_request("Zoë"), design=design, public_url=PUBLIC_URL, issued_at=NOW, certificate_id="A" * 22)
+    raw = canonical_json(record)
+    text = raw.decode("utf-8")
+    assert text.startswith('{"accreditation_statement":')
+    parsed = json.loads(raw)
+    assert raw == json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    assert '"learner_name":"Zoë"' in text  # UTF-8, not \u escapes
+    assert '"issued_at":"2026-03-05T14:30:00Z"' in text
+    assert '"pass_mark_percent":80,' in text  # integral float written as JCS integer
+    assert '"cpd_hours":2.5,' in text
+    assert list(parsed) == sorted(parsed)
+    # Parsing the canonical bytes and re-canonicalising is a fixed point.
+    assert canonical_json(CertificateRecord.model_validate_json(raw)) == raw
+    assert canonical_bytes({"b": 1.0, "a": [2.50, "é"]}) == '{"a":[2.5,"é"],"b":1}'.encode()
+
+
+def test_record_rules(design):
+    with pytest.raises(ValidationError):
+        build_record(make_request("Evil\x1b]0;pwned\x07"), design=design, public_url=PUBLIC_URL, issued_at=NOW)
+    with pytest.raises(ValidationError):
+        make_request(delivery_format="workshop", venue=None)
+    with pytest.raises(ValidationError, match="pass mark"):
+        make_request(score_percent=70)
+    record = build_record(make_request(delivery_format="workshop", venue="Leeds"), design=design,
+                          public_url=PUBLIC_URL, issued_at=NOW)
+    assert record.format == "live workshop" and record.venue == "Leeds"
+    assert record.valid_until == date(2028, 3, 5)
+    assert record.verification_url == f"{PUBLIC_URL}/?verify={record.id}"
+    assert len(new_certificate_id()) >= 22 and new_certificate_id() != new_certificate_id()
+
+
+def test_add_months_clamps():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 11, 15), 14) == date(2028, 1, 15)
+
+
+def test_sign_and_verify(private_key):
+    sig = sign(private_key, b"hello")
+    assert "=" not in sig and len(sig) == 86
+    pub = private_key.public_key()
+    assert verify(pub, b"hello", sig)
+    assert not verify(pub, b"hello!", sig)
+    assert not verify(Ed25519PrivateKey.generate().public_key(), b"hello", sig)
+    for bad in ["", "!!!!", sig[:-2], sig + "AA", 12]:
+        assert not verify(pub, b"hello", bad)
+
+
+def test_key_created_on_first_run(tmp_path, caplog):
+    path = tmp_path / "data" / "signing-key.pem"
+    with caplog.at_level(logging.WARNING, logger="cpd.certificates.keys"):
+        key = load_or_create_private_key(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert any(r.levelno == logging.WARNING and str(path.resolve()) in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="cpd.certificates.keys"):
+        again = load_or_create_private_key(path)
+    assert not caplog.records
+    assert key_id(again) == key_id(key)
+    assert len(key_id(key)) == 16 and all(c in "0123456789abcdef" for c in key_id(key))
+
+
+def test_key_from_pem_string(tmp_path, private_key):
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    key = signing_key(tmp_path / "unused.pem", pem)
+    assert key_id(key) == key_id(private_key)
+    assert not (tmp_path / "unused.pem").exists()
+    assert key_id(load_public_key_pem(public_key_pem(private_key))) == key_id(private_key)
+    assert key_id(load_public_key_pem(pem)) == key_id(private_key)
+    ec_pem = generate_private_key(SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    with pytest.raises(SigningKeyError, match="Ed25519"):
+        load_private_key_pem(ec_pem)
+    with pytest.raises(SigningKeyError):
+        load_private_key_pem("not a key")
