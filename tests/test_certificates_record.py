@@ -107,3 +107,9 @@ def test_key_from_pem_string(tmp_path, private_key):
         load_private_key_pem(ec_pem)
     with pytest.raises(SigningKeyError):
         load_private_key_pem("not a key")
+
+
+def test_certificate_ids_are_readable_and_never_look_like_a_cli_option():
+    ids = {new_certificate_id() for _ in range(500)}
+    assert len(ids) == 500
+    assert all(len(i) == 26 and i.isalnum() and i == i.lower() for i in ids)

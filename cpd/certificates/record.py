@@ -8,6 +8,7 @@ the JSON it received.
 from __future__ import annotations
 
 import json
+import base64
 import re
 import secrets
 import unicodedata
@@ -21,13 +22,15 @@ FORMAT_ONLINE = "online self-paced"
 FORMAT_WORKSHOP = "live workshop"
 DeliveryFormat = Literal["online self-paced", "live workshop"]
 
-# token_urlsafe alphabet; 16 bytes -> 22 characters (128 bits, unguessable).
+# Ids are issued as 128 random bits in lower-case base32 (26 characters): easy to read out
+# over the phone, safe in URLs, and never starting with '-' (which a CLI would take for an option).
+# The pattern still accepts the URL-safe alphabet so any id ever issued stays checkable.
 CERTIFICATE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def new_certificate_id() -> str:
     """An unguessable id: knowing one certificate's id reveals no other."""
-    return secrets.token_urlsafe(16)
+    return base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=").lower()
 
 
 def reject_control_characters(value: str) -> str:
