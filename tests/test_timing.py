@@ -20,7 +20,20 @@ def test_longer_narratives_take_longer(mini: LoadedModule):
     assert est.minutes == round(estimate(mini).minutes + 360 / WORDS_PER_MINUTE, 1)
 
 
-def test_cpd_hours_round_up_to_the_next_quarter_hour():
-    assert TimeEstimate(0, 0, 0, 15.0).cpd_hours == 0.25
-    assert TimeEstimate(0, 0, 0, 15.1).cpd_hours == 0.5
-    assert TimeEstimate(0, 0, 0, 61).cpd_hours == 1.25
+def test_cpd_hours_are_the_nearest_quarter_hour_and_never_zero():
+    assert TimeEstimate(0, 0, 0, 4.0).cpd_hours == 0.25
+    assert TimeEstimate(0, 0, 0, 15.1).cpd_hours == 0.25
+    assert TimeEstimate(0, 0, 0, 23.0).cpd_hours == 0.5
+    assert TimeEstimate(0, 0, 0, 75.4).cpd_hours == 1.25
+
+
+def test_the_shipped_module_claims_the_hours_its_content_takes():
+    from pathlib import Path
+
+    from cpd.content.loader import load_module
+
+    root = Path(__file__).resolve().parent.parent
+    loaded = load_module([root / "modules", root / "questions"], "exosome-safety")
+    est = estimate(loaded)
+    assert loaded.module.cpd_hours == est.cpd_hours
+    assert abs(loaded.module.estimated_minutes - est.minutes) <= 10

@@ -9,7 +9,6 @@ can see and change them.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from cpd.content.loader import LoadedModule
@@ -30,8 +29,8 @@ class TimeEstimate:
 
     @property
     def cpd_hours(self) -> float:
-        """Rounded up to the next quarter hour, as credit is claimed in 0.25 h steps."""
-        return math.ceil(self.minutes / 15) / 4
+        """To the nearest quarter hour (credit is claimed in 0.25 h steps), at least 0.25 h."""
+        return max(1, round(self.minutes / 15)) / 4
 
 
 def _words(*texts: str | None) -> int:
