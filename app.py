@@ -12,7 +12,7 @@ st.set_page_config(page_title="Reality Check CPD: exosome safety", page_icon="�
 # A verification link (?verify=<id>, printed as a QR code on certificates) opens the verify page.
 verifying = "verify" in st.query_params
 pages = [
-    st.Page(learn.page, title="Learn", icon="📘", url_path="learn", default=not verifying),
-    st.Page(verify.page, title="Verify a certificate", icon="✅", url_path="verify", default=verifying),
+    st.Page(learn.page, title="Learn", icon=":material/school:", url_path="learn", default=not verifying),
+    st.Page(verify.page, title="Verify a certificate", icon=":material/verified:", url_path="verify", default=verifying),
 ]
 st.navigation(pages).run()

@@ -18,16 +18,16 @@ def reference_markdown(ref: Reference) -> str:
 def show_feedback(fb: Feedback) -> None:
     pts = f"{fb.points:g} of {fb.max_points:g} point{'s' if fb.max_points != 1 else ''}"
     if fb.correct:
-        st.success(f"Right: {pts}.", icon="✅")
+        st.success(f"Right: {pts}.", icon=":material/check_circle:")
     elif fb.points > 0:
-        st.warning(f"Partly right: {pts}.", icon="⚠️")
+        st.warning(f"Partly right: {pts}.", icon=":material/rule:")
     else:
-        st.error(f"Not right: {pts}.", icon="❌")
+        st.error(f"Not right: {pts}.", icon=":material/cancel:")
     if fb.cbm_marks is not None:
         st.markdown(f"Certainty: {CERTAINTY_LABELS[fb.certainty]} → certainty-based mark **{fb.cbm_marks:+d}**.")
     for part in fb.parts:
         if part.chosen is not None:  # matrix row
-            verdict = "✔" if part.is_correct else "✘"
+            verdict = "✔ Right:" if part.is_correct else "✘ Not right:"
             line = f"{verdict} **{part.text}** — you chose *{part.chosen}*"
             if not part.is_correct:
                 line += f"; the answer is *{part.right}*"

@@ -31,9 +31,9 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
     c2.metric("Pass mark", f"{r.pass_mark:g} %")
     c3.metric("Knowledge gain", f"{r.knowledge_gain:+g} points" if r.knowledge_gain is not None else "no pre-test")
     if r.passed:
-        st.success(f"Passed: {r.percent:g} % against a pass mark of {r.pass_mark:g} %.", icon="🎓")
+        st.success(f"Passed: {r.percent:g} % against a pass mark of {r.pass_mark:g} %.", icon=":material/workspace_premium:")
     else:
-        st.error(f"Not passed yet: {r.percent:g} % against a pass mark of {r.pass_mark:g} %.", icon="📚")
+        st.error(f"Not passed yet: {r.percent:g} % against a pass mark of {r.pass_mark:g} %.", icon=":material/menu_book:")
     if r.pretest_percent is not None:
         st.caption(f"On the pre-test questions: {r.pretest_percent:g} % before the cases, {r.posttest_percent:g} % in the cases.")
     if r.cbm_average is not None:
