@@ -152,53 +152,76 @@ def _pretest(loaded: LoadedModule, state: AttemptState) -> None:
     st.caption("A few questions before the cases, not counted in your score, so the end can show what you gained. "
                "No feedback now: you will meet these questions again in the cases.")
     _progress(loaded, state, "pretest")
-    item_id = attempts.next_item(loaded, state)
     if st.button("Skip the pre-test"):
         _remember(attempts.skip_pretest(resources.store(), state.attempt_id))
         st.rerun()
-    _ask(loaded, state, item_id, show_feedback_after=False)
+    slot = st.empty()
+    if _ask(loaded, state, attempts.next_item(loaded, state), slot) is not None:
+        st.rerun()  # the next pre-test question (no feedback to show in between)
 
 
 def _cases(loaded: LoadedModule, state: AttemptState) -> None:
+    """One run per submitted answer: the feedback replaces the form in the same run, no st.rerun."""
     item_id = attempts.next_item(loaded, state)
-    _progress(loaded, state, "cases")
+    progress = st.empty()
+    with progress:
+        _progress(loaded, state, "cases")
     case, stage = next((c, s) for c in loaded.cases for s in c.stages if any(i.id == item_id for i in s.items))
     st.header(case.title)
     st.subheader(stage.title)
     st.markdown(stage.narrative)
-    _ask(loaded, state, item_id, show_feedback_after=loaded.module.delivery.feedback == "immediate")
-
-
-def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, *, show_feedback_after: bool) -> None:
-    item = loaded.item(item_id)
-    submitted = item_form(public_item(loaded, item, state.shuffle_seed), key=f"{state.attempt_id[:8]}-{state.phase}-{item_id}")
-    if submitted is None:
+    slot = st.empty()
+    new_state = _ask(loaded, state, item_id, slot)
+    if new_state is None:
         return
+    if loaded.module.delivery.feedback != "immediate":
+        st.rerun()  # deferred feedback: straight on to the next question
+    st.session_state[SHOWN] = item_id
+    with progress:
+        _progress(loaded, new_state, "cases")
+    with slot.container():
+        _feedback_and_continue(loaded, new_state, item_id)
+
+
+def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, slot) -> AttemptState | None:  # noqa: ANN001 - st.empty
+    """Show the item in ``slot``; on a valid submission store it, clear the slot and return the new state."""
+    item = loaded.item(item_id)
+    with slot.container():
+        submitted = item_form(public_item(loaded, item, state.shuffle_seed),
+                              key=f"{state.attempt_id[:8]}-{state.phase}-{item_id}")
+    if submitted is None:
+        return None
     response, certainty = submitted
     try:
         _, new_state = attempts.submit_answer(resources.store(), loaded, state.attempt_id, item_id, response, certainty)
     except attempts.InvalidInput as exc:
         for msg in exc.messages:
             st.error(msg[0].upper() + msg[1:] + ".")
-        return
+        return None
     except AttemptError as exc:
         st.warning(str(exc))
         _remember(attempts.load_state(resources.store(), state.attempt_id))
-        return
+        return None
     _remember(new_state)
-    if show_feedback_after:
-        st.session_state[SHOWN] = item_id
-    st.rerun()
+    slot.empty()
+    return new_state
+
+
+def _close_feedback() -> None:
+    st.session_state.pop(SHOWN, None)
 
 
 def _after_answer(loaded: LoadedModule, state: AttemptState, item_id: str) -> None:
+    """Feedback still open on a later rerun (e.g. after opening the resume link expander)."""
     _progress(loaded, state, "cases")
+    _feedback_and_continue(loaded, state, item_id)
+
+
+def _feedback_and_continue(loaded: LoadedModule, state: AttemptState, item_id: str) -> None:
     answer = state.answered("cases")[item_id]
     item = loaded.item(item_id)
     st.markdown(f"**{item.stem}**")
     show_feedback(feedback(loaded, item, answer))
     label = "Continue" if attempts.next_item(loaded, state) is not None else "See your results"
-    if st.button(label, type="primary"):
-        st.session_state.pop(SHOWN, None)
-        st.rerun()
-
+    # The callback closes the feedback before the next run, so that run draws the next question at once.
+    st.button(label, type="primary", on_click=_close_feedback, key=f"continue-{item_id}")
