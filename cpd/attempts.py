@@ -289,6 +289,9 @@ def submit_answer(
         if expected is None or expected != item_id:
             raise OutOfOrder("This question has already been answered or is not the current one.")
         item = loaded.item(item_id)
+        if item.type == "select_all" and not response.get("options"):
+            # Every select-all item has a right option; an empty submit is almost always a slip.
+            raise InvalidInput(["tick at least one option"])
         try:
             score = score_item(item, response, certainty, module_cbm=loaded.module.delivery.certainty_based_marking)
         except InvalidResponse as exc:

@@ -179,3 +179,11 @@ def test_public_item_has_no_answer_key_and_feedback_cites_evidence(store, mini):
     assert [(p.text, p.was_chosen, p.is_correct) for p in fb.parts] == [
         ("Where the cells came from", False, True), ("The price per vial", True, False)]
     assert [r.id for r in fb.references] == ["ref-verified", "ref-unverified"]
+
+
+def test_an_empty_select_all_submission_is_refused_not_scored(store, mini):
+    _, state = attempts.start_attempt(store, mini, LEARNER, pretest=False)
+    _, state = attempts.submit_answer(store, mini, state.attempt_id, "q-source", {"option": "a"}, 1)
+    with pytest.raises(InvalidInput, match="at least one"):
+        attempts.submit_answer(store, mini, state.attempt_id, "q-checks", {"options": []})
+    assert attempts.next_item(mini, attempts.load_state(store, state.attempt_id)) == "q-checks"

@@ -110,10 +110,10 @@ def _start(loaded: LoadedModule) -> None:
 
     st.subheader("Start the module")
     with st.form("start", enter_to_submit=False):
-        name = st.text_input("Full name, as it should appear on your certificate", max_chars=120)
-        email = st.text_input("E-mail", max_chars=254)
+        name = st.text_input("Full name, as it should appear on your certificate")
+        email = st.text_input("E-mail")
         profession = st.selectbox("Profession", PROFESSIONS, index=None, placeholder="Choose your profession")
-        registration = st.text_input("Professional registration number (optional)", max_chars=40)
+        registration = st.text_input("Professional registration number (optional)")
         pretest = False
         if m.pretest:
             pretest = st.checkbox(

@@ -87,9 +87,9 @@ def _evaluation(state: AttemptState, remember) -> None:  # noqa: ANN001 - callba
                              index=None, horizontal=True)
         balance = st.radio("Was it balanced and free of commercial bias? (1 = not at all, 5 = fully)", scale,
                            index=None, horizontal=True)
-        change = st.text_area("What will you change in your practice?", max_chars=5000)
+        change = st.text_area("What will you change in your practice?")
         reflection = st.text_area("Reflective note for your CPD portfolio: what did you learn, and how will you use it?",
-                                  max_chars=5000)
+                                  )
         sent = st.form_submit_button("Submit evaluation", type="primary")
     if sent:
         try:

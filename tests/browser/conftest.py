@@ -1,0 +1,105 @@
+"""The real app in a real browser: a Streamlit server on a free port, and Chromium through Playwright.
+
+Playwright cannot download browsers here; Debian's Chromium is used instead.
+Without it the browser tests skip with a message, except in CI (CI=true),
+where a missing browser is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+FIXTURE_CONTENT = ROOT / "tests" / "fixtures" / "content"
+CHROMIUM = os.environ.get("CPD_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:
+            return resp.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> str:
+    """`streamlit run app.py` on the fixture module `mini`, with its own empty data dir."""
+    port = _free_port()
+    url = f"http://localhost:{port}"
+    data_dir = tmp_path_factory.mktemp("browser-data")
+    env = {
+        **os.environ,
+        "CPD_MODULES_DIR": str(FIXTURE_CONTENT / "modules"),
+        "CPD_QUESTIONS_DIR": str(FIXTURE_CONTENT / "questions"),
+        "CPD_MODULE_ID": "mini",
+        "CPD_DATA_DIR": str(data_dir),
+        "CPD_PUBLIC_URL": url,
+    }
+    env.pop("CPD_DATABASE_URL", None)
+    log = (data_dir / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start (exit code {proc.poll()}); log:\n"
+                            + (data_dir / "streamlit.log").read_text())
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    """One browser tab for a module's journey (its steps build on each other)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
