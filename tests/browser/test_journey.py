@@ -8,6 +8,7 @@ is connected, the script is not running, and no skeleton is left.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,8 @@ AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
     "resultTypes": ["violations"],
 }
-PAGE_TYPES = ["start", "single_best_certainty", "select_all", "matrix", "rationale_pair", "feedback", "results_evaluation"]
+PAGE_TYPES = ["start", "single_best_certainty", "select_all", "matrix", "rationale_pair", "feedback",
+              "results_evaluation", "verify"]
 NAME = "Zoë Ångström"
 REFLECTION = "Ask for the certificate of analysis before any injection."
 
@@ -175,10 +177,33 @@ def journey(page: Page, app_url: str) -> dict[str, Any]:
     page.get_by_text("Your reflective note (for your CPD portfolio)").click()
     expect(page.get_by_text(REFLECTION)).to_be_visible()
     seen["resumed_done"] = main_text(page)
+
+    # The certificate: download the frozen PDF, then open its verification link (the QR code's target).
+    wait_for_text(page, "Your certificate")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Certificate (PDF)").click()
+    seen["pdf"] = Path(download.value.path()).read_bytes()
+    seen["cert_id"] = re.search(r"\?verify=([a-z0-9]+)", main_text(page)).group(1)
+    page.goto(f"{app_url}/?verify={seen['cert_id']}")
+    wait_for_text(page, "Verify a certificate")
+    wait_for_app(page)
+    seen["verify"] = main_text(page)
+    scans["verify"] = scan(page)
     return seen
 
 
 # --- what the learner saw ---------------------------------------------------------------
+
+def test_the_downloaded_certificate_names_the_learner_and_verifies(journey):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(journey["pdf"])).pages)
+    assert NAME in text and journey["cert_id"] in text
+    assert "Valid: this certificate was issued by us and is current." in journey["verify"]
+    assert NAME in journey["verify"]
+
 
 def test_the_resume_link_carries_the_token_of_the_url(journey, app_url):
     assert journey["link"] == f"{app_url}/?t={journey['token']}"
