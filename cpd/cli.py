@@ -79,6 +79,36 @@ def cmd_correct(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin_password(args: argparse.Namespace) -> int:
+    """Print the argon2 hash of a new administrator password (read without echo)."""
+    import getpass
+
+    from cpd.admin import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("New administrator password: ")
+        if getpass.getpass("Repeat it: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        print(hash_password(password))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("Set this as CPD_ADMIN_PASSWORD_HASH (environment or Streamlit secrets).", file=sys.stderr)
+    return 0
+
+
+def cmd_public_key(args: argparse.Namespace) -> int:
+    """Print the certificate signing key's public half, for verifiers."""
+    from cpd.certificates.keys import public_key_pem, signing_key
+
+    print(public_key_pem(signing_key(get_settings().effective_signing_key_file)), end="")
+    return 0
+
+
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     from cpd.certificates import cli as certificates_cli
 
@@ -88,7 +118,13 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
         p.add_argument("--name", required=True, help="the name as it should be printed")
         p.set_defaults(func=cmd_correct)
 
-    return [certificates_cli.register, register_correct]
+    def register_admin(sub: argparse._SubParsersAction) -> None:
+        p = sub.add_parser("admin-password", help="print the argon2 hash of a new administrator password")
+        p.set_defaults(func=cmd_admin_password)
+        p = sub.add_parser("public-key", help="print the public key verifiers check certificates against")
+        p.set_defaults(func=cmd_public_key)
+
+    return [certificates_cli.register, register_correct, register_admin]
 
 
 def _session_factory() -> Callable[[], Session] | None:
@@ -102,6 +138,6 @@ def _session_factory() -> Callable[[], Session] | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(_extensions())
     args = parser.parse_args(argv)
-    if getattr(args, "session_factory", None) is None and args.command != "validate":
+    if getattr(args, "session_factory", None) is None and args.command in ("certificate", "verify", "correct-name"):
         args.session_factory = _session_factory()
     return int(args.func(args) or 0)
