@@ -9,22 +9,16 @@ import streamlit as st
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from streamlit.testing.v1 import AppTest
 
-from cpd import admin, attempts
+from cpd import admin
 from cpd.certificates.design import load_default_design
 from cpd.completion import certificate_for
 from cpd.settings import get_settings
 from cpd.storage.db import open_store
 from cpd.text import InvalidText
+from mini_answers import LEARNER, RIGHT, finish
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
-RIGHT = {
-    "q-source": ({"option": "a"}, 3),
-    "q-checks": ({"options": ["a", "b"]}, None),
-    "q-grid": ({"rows": {"r1": "report", "r2": "watch"}}, None),
-    "q-pair": ({"action": "a1", "reason": "r1"}, None),
-}
-
 
 def test_passwords_are_stored_only_as_argon2_hashes():
     h = admin.hash_password(PASSWORD)
@@ -37,11 +31,7 @@ def test_passwords_are_stored_only_as_argon2_hashes():
 
 
 def passed_certificate(store, mini, name="Zoë *Ångström*"):
-    _, state = attempts.start_attempt(store, mini, {"name": name, "email": "z@example.org", "profession": "Nurse"},
-                                      pretest=False)
-    while (item_id := attempts.next_item(mini, state)) is not None:
-        _, state = attempts.submit_answer(store, mini, state.attempt_id, item_id, *RIGHT[item_id])
-    state = attempts.submit_evaluation(store, state.attempt_id, relevance=4, balance=4, intended_change="x", reflection="y")
+    state = finish(store, mini, RIGHT, learner={**LEARNER, "name": name})
     return certificate_for(store, mini, state, design=load_default_design(ROOT / "certificates"),
                            private_key=Ed25519PrivateKey.generate(), public_url="https://cpd.example.org")
 

@@ -12,29 +12,8 @@ from cpd.presentation import feedback, public_item
 from cpd.results import summarise
 from cpd.storage.tables import Attempt, Learner, Response
 
-LEARNER = {"name": "Zoë Ångström", "email": "zoe@example.org", "profession": "Physician", "registration_number": "GMC 1234567"}
-
-RIGHT = {
-    "q-source": ({"option": "a"}, 3),
-    "q-checks": ({"options": ["a", "b"]}, None),
-    "q-grid": ({"rows": {"r1": "report", "r2": "watch"}}, None),
-    "q-pair": ({"action": "a1", "reason": "r1"}, None),
-}
-WRONG = {
-    "q-source": ({"option": "b"}, 3),
-    "q-checks": ({"options": ["c"]}, None),
-    "q-grid": ({"rows": {"r1": "watch", "r2": "report"}}, None),
-    "q-pair": ({"action": "a2", "reason": "r1"}, None),
-}
-
-
-def answer_all(store, mini, state, answers):
-    """Answer every item of the current phase."""
-    phase = state.phase
-    while state.phase == phase and (item_id := attempts.next_item(mini, state)) is not None:
-        response, certainty = answers[item_id]
-        _, state = attempts.submit_answer(store, mini, state.attempt_id, item_id, response, certainty)
-    return state
+from mini_answers import LEARNER, RIGHT, WRONG
+from mini_answers import answer_phase as answer_all
 
 
 def count(store, table):

@@ -17,17 +17,12 @@ from cpd.certificates.keys import load_or_create_private_key
 from cpd.certificates.service import lookup
 from cpd.completion import certificate_for, correct_name
 from cpd.storage.db import open_store
+from mini_answers import LEARNER as BASE_LEARNER, RIGHT, WRONG
+from mini_answers import finish as finish_attempt
 
 ROOT = Path(__file__).resolve().parent.parent
-LEARNER = {"name": "Zoë Ångström", "email": "zoe@example.org", "profession": "Physician", "registration_number": "GMC 7654321"}
-RIGHT = {
-    "q-source": ({"option": "a"}, 3),
-    "q-checks": ({"options": ["a", "b"]}, None),
-    "q-grid": ({"rows": {"r1": "report", "r2": "watch"}}, None),
-    "q-pair": ({"action": "a1", "reason": "r1"}, None),
-}
-WRONG_GRID = {**RIGHT, "q-grid": ({"rows": {"r1": "watch", "r2": "report"}}, None),
-              "q-checks": ({"options": ["c"]}, None)}
+LEARNER = {**BASE_LEARNER, "registration_number": "GMC 7654321"}
+WRONG_GRID = {**RIGHT, "q-grid": WRONG["q-grid"], "q-checks": WRONG["q-checks"]}
 PUBLIC_URL = "https://cpd.example.org"
 
 
@@ -42,13 +37,7 @@ def key():
 
 
 def finish(store, mini, answers, *, evaluate=True):
-    _, state = attempts.start_attempt(store, mini, LEARNER, pretest=False)
-    while (item_id := attempts.next_item(mini, state)) is not None:
-        _, state = attempts.submit_answer(store, mini, state.attempt_id, item_id, *answers[item_id])
-    if evaluate:
-        state = attempts.submit_evaluation(store, state.attempt_id, relevance=5, balance=5,
-                                           intended_change="Ask for a CoA.", reflection="Useful.")
-    return state
+    return finish_attempt(store, mini, answers, learner=LEARNER, evaluate=evaluate)
 
 
 def test_a_pass_earns_one_frozen_certificate_with_the_attempts_facts(store, mini, design, key):

@@ -558,7 +558,7 @@ def test_cli_validate_exits_non_zero_and_prints_each_error_on_stderr(content_dir
     assert stderr[-1] == f"{len(stderr) - 1} errors in the content"
 
 
-def test_cli_validate_reports_a_cross_reference_error_with_file_and_line(content_dir):
+def test_cli_validate_reports_a_cross_reference_problem_with_file_and_line(content_dir):
     case = content_dir / CASE
     edit(case, "evidence: [ref-unverified]", "evidence: [ref-nowhere]")
     proc = run_cli(str(content_dir))
