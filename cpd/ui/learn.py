@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cpd import attempts
-from cpd.attempts import AttemptError, AttemptState, InvalidToken
+from cpd.attempts import AttemptError, AttemptState
 from cpd.content.loader import LoadedModule
 from cpd.learners import PROFESSIONS
 from cpd.presentation import feedback, public_item
@@ -18,39 +18,14 @@ from cpd.ui import resources
 from cpd.ui.feedback_view import reference_markdown, show_feedback
 from cpd.ui.items import item_form
 from cpd.ui.results_view import show_results
-
-STATE, TOKEN, SHOWN = "attempt", "token", "feedback_for"
-
+from cpd.ui.session import SHOWN, current_state, current_token, remember
 
 def resume_link(token: str) -> str:
     return f"{resources.settings().public_url.rstrip('/')}/?t={token}"
 
 
-def _remember(state: AttemptState, token: str | None = None) -> None:
-    st.session_state[STATE] = state
-    if token:
-        st.session_state[TOKEN] = token
-        st.query_params["t"] = token
-
-
-def _current_state() -> AttemptState | None:
-    """The attempt of this session, resumed from the URL token when the session is new."""
-    token = st.query_params.get("t")
-    if token and st.session_state.get(TOKEN) != token:
-        try:
-            state = attempts.resume(resources.store(), token)
-        except InvalidToken as exc:
-            st.error(str(exc))
-            st.session_state.pop(STATE, None)
-            st.session_state.pop(TOKEN, None)
-            return None
-        st.session_state[TOKEN] = token
-        st.session_state[STATE] = state
-    return st.session_state.get(STATE)
-
-
 def page() -> None:
-    state = _current_state()
+    state = current_state()
     if state is None:
         loaded = resources.current_module()
         if loaded is None:
@@ -73,7 +48,7 @@ def page() -> None:
 
 
 def _resume_box() -> None:
-    token = st.session_state.get(TOKEN)
+    token = current_token()
     if token:
         with st.expander("Your resume link (keep it private: it opens your attempt)"):
             st.code(resume_link(token), language=None)
@@ -132,7 +107,7 @@ def _start(loaded: LoadedModule) -> None:
             for msg in exc.messages:
                 st.error(msg)
             return
-        _remember(state, token)
+        remember(state, token)
         st.rerun()
 
 
@@ -153,7 +128,7 @@ def _pretest(loaded: LoadedModule, state: AttemptState) -> None:
                "No feedback now: you will meet these questions again in the cases.")
     _progress(loaded, state, "pretest")
     if st.button("Skip the pre-test"):
-        _remember(attempts.skip_pretest(resources.store(), state.attempt_id))
+        remember(attempts.skip_pretest(resources.store(), state.attempt_id))
         st.rerun()
     slot = st.empty()
     if _ask(loaded, state, attempts.next_item(loaded, state), slot) is not None:
@@ -200,9 +175,9 @@ def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, slot) -> Attem
         return None
     except AttemptError as exc:
         st.warning(str(exc))
-        _remember(attempts.load_state(resources.store(), state.attempt_id))
+        remember(attempts.load_state(resources.store(), state.attempt_id))
         return None
-    _remember(new_state)
+    remember(new_state)
     slot.empty()
     return new_state
 

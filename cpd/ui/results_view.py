@@ -12,6 +12,7 @@ from cpd.results import Breakdown, summarise
 from cpd.ui import resources
 from cpd.ui.certificate_view import show_certificate
 from cpd.ui.feedback_view import reference_markdown, show_feedback
+from cpd.ui.session import remember
 
 
 def _table(rows: tuple[Breakdown, ...], heading: str) -> str:
@@ -21,8 +22,6 @@ def _table(rows: tuple[Breakdown, ...], heading: str) -> str:
 
 
 def show_results(loaded: LoadedModule, state: AttemptState) -> None:
-    from cpd.ui.learn import _remember  # the page owns session keys
-
     r = summarise(loaded, state)
     st.header("Your results")
     st.text(f"Learner: {state.learner_name}")  # learner text: plain, never Markdown
@@ -59,7 +58,7 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
                 show_feedback(feedback(loaded, item, answered[item.id]))
 
     if state.phase == "evaluation":
-        _evaluation(state, _remember)
+        _evaluation(state)
     else:
         st.success("Thank you: your evaluation and reflective note are saved in your CPD record.")
         show_certificate(loaded, state)
@@ -74,11 +73,11 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
         st.caption("A new attempt, with the options in a new order. This attempt stays on your record.")
         if st.button("Start a new attempt", type="primary" if state.phase == "done" else "secondary"):
             token, new_state = attempts.retry(resources.store(), resources.current_module() or loaded, state.attempt_id)
-            _remember(new_state, token)
+            remember(new_state, token)
             st.rerun()
 
 
-def _evaluation(state: AttemptState, remember) -> None:  # noqa: ANN001 - callback from the page
+def _evaluation(state: AttemptState) -> None:
     st.subheader("Evaluation and reflection")
     st.caption("Required for your CPD record. Plain text only.")
     scale = [1, 2, 3, 4, 5]
