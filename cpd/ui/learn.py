@@ -20,6 +20,7 @@ from cpd.ui.items import item_form
 from cpd.ui.results_view import show_results
 from cpd.ui.session import SHOWN, current_state, current_token, remember
 
+
 def resume_link(token: str) -> str:
     return f"{resources.settings().public_url.rstrip('/')}/?t={token}"
 
@@ -36,7 +37,7 @@ def page() -> None:
         return
     loaded = resources.module_of(state.content_hash)
     st.title(loaded.module.title)
-    _resume_box()
+    _resume_box(expanded=not state.answers)  # open until the first answer: save it now
     if st.session_state.get(SHOWN):
         _after_answer(loaded, state, st.session_state[SHOWN])
     elif state.phase == "pretest":
@@ -47,10 +48,10 @@ def page() -> None:
         show_results(loaded, state)
 
 
-def _resume_box() -> None:
+def _resume_box(*, expanded: bool) -> None:
     token = current_token()
     if token:
-        with st.expander("Your resume link (keep it private: it opens your attempt)"):
+        with st.expander("Your resume link (keep it private: it opens your attempt)", expanded=expanded):
             st.code(resume_link(token), language=None)
             st.caption("Open it to come back exactly where you are, on any device.")
 
