@@ -111,6 +111,7 @@ def feedback(loaded: LoadedModule, item: Item, answer: Any) -> Feedback:
             if o.id in chosen or o.correct:
                 parts.append(PartFeedback(o.text, None, None, o.correct, o.id in chosen, o.rationale))
                 cited += o.evidence
+        parts.sort(key=lambda p: not p.was_chosen)  # what the learner chose first, then what they missed
     elif isinstance(item, MatrixItem):
         cols = {c.id: c.text for c in item.columns}
         rows = response.get("rows", {})

@@ -156,7 +156,7 @@ def test_public_item_has_no_answer_key_and_feedback_cites_evidence(store, mini):
     fb = feedback(mini, item, state.answered("cases")["q-source"])
     assert fb.correct is False and fb.cbm_marks == -2
     assert [(p.text, p.was_chosen, p.is_correct) for p in fb.parts] == [
-        ("Where the cells came from", False, True), ("The price per vial", True, False)]
+        ("The price per vial", True, False), ("Where the cells came from", False, True)]
     assert [r.id for r in fb.references] == ["ref-verified", "ref-unverified"]
 
 
