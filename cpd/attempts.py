@@ -18,6 +18,8 @@ from typing import Any, Mapping
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -119,16 +121,21 @@ def _snapshot_json(loaded: LoadedModule) -> str:
 
 
 def save_snapshot(session: Session, loaded: LoadedModule, now: datetime) -> None:
-    if session.get(ContentSnapshot, loaded.content_hash) is None:
-        session.add(
-            ContentSnapshot(
-                content_hash=loaded.content_hash,
-                module_id=loaded.module.id,
-                module_version=loaded.module.version,
-                content_json=_snapshot_json(loaded),
-                created_at=now,
-            )
+    """Insert-if-absent: a room of learners starting at once all try to save the same snapshot."""
+    if session.get(ContentSnapshot, loaded.content_hash) is not None:
+        return
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[session.bind.dialect.name]
+    session.execute(
+        insert(ContentSnapshot)
+        .values(
+            content_hash=loaded.content_hash,
+            module_id=loaded.module.id,
+            module_version=loaded.module.version,
+            content_json=_snapshot_json(loaded),
+            created_at=now,
         )
+        .on_conflict_do_nothing(index_elements=["content_hash"])
+    )
 
 
 @lru_cache(maxsize=32)
