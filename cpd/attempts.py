@@ -32,7 +32,6 @@ from cpd.storage.tables import Attempt, ContentSnapshot, Evaluation, Learner, Re
 from cpd.text import InvalidText, clean_text
 
 RESUME_TTL = timedelta(days=180)
-PHASES = ("pretest", "cases", "evaluation", "done")
 
 
 class AttemptError(Exception):

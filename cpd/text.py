@@ -6,12 +6,10 @@ refused) and escaped on the way out, wherever it is shown.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|javascript:", re.IGNORECASE)
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:$<])")
 
 
 class InvalidText(ValueError):
@@ -34,16 +32,22 @@ def clean_text(value: object, *, field: str, max_len: int, required: bool = True
     allowed_controls = "\n\t" if multiline else ""
     if any(unicodedata.category(ch) == "Cc" and ch not in allowed_controls for ch in text):
         raise InvalidText(f"{field}: contains control characters")
+    if any(ord(ch) in _BIDI for ch in text):
+        raise InvalidText(f"{field}: contains invisible direction-override characters")
     if _MARKUP.search(text):
         raise InvalidText(f"{field}: HTML or script is not accepted here; please write plain text")
     return text
 
 
-def escape_markdown(text: str) -> str:
-    """Make text inert for st.markdown (links, images, colour directives, HTML)."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
 
 
-def terminal_safe(text: str) -> str:
-    """Drop control characters (ANSI escapes included) before printing to a terminal."""
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch == "\n")
+def terminal_safe(value: object) -> str:
+    """Text fit for a terminal: no escape sequences, control characters or bidi overrides.
+
+    Names and reasons are user input; printed raw, ``\\x1b]...`` could retitle or
+    rewrite the reader's terminal, and a bidi override could disguise an id.
+    """
+    text = _ANSI.sub("", str(value)).translate(_BIDI)
+    return "".join(ch if unicodedata.category(ch) != "Cc" else "?" for ch in text)

@@ -166,3 +166,9 @@ def test_an_empty_select_all_submission_is_refused_not_scored(store, mini):
     with pytest.raises(InvalidInput, match="at least one"):
         attempts.submit_answer(store, mini, state.attempt_id, "q-checks", {"options": []})
     assert attempts.next_item(mini, attempts.load_state(store, state.attempt_id)) == "q-checks"
+
+
+def test_a_name_with_a_direction_override_is_refused(store, mini):
+    """U+202E could make a certificate or a terminal show text other than what was typed."""
+    with pytest.raises(InvalidInput, match="direction-override"):
+        attempts.start_attempt(store, mini, {**LEARNER, "name": "Anna \u202eanidraC"})

@@ -9,9 +9,7 @@ caller sets with ``parser.set_defaults(session_factory=...)``.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TextIO
@@ -25,19 +23,9 @@ from cpd.certificates.pdf import render_certificate_pdf
 from cpd.certificates.record import canonical_bytes
 from cpd.certificates.request import IssueRequest, build_record
 from cpd.certificates.verify import VerificationResult, verify_file
+from cpd.text import terminal_safe
 
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
-
-
-def safe_text(value: Any) -> str:
-    """Printable text for a terminal: no escape sequences, controls or bidi overrides.
-
-    Learner names and reasons are user input; printed raw, ``\\x1b]...`` could
-    retitle or rewrite the reader's terminal.
-    """
-    text = _ANSI.sub("", str(value)).translate(_BIDI)
-    return "".join(ch if unicodedata.category(ch) != "Cc" else "?" for ch in text)
+safe_text = terminal_safe  # one implementation, in cpd.text
 
 
 def _settings(args: argparse.Namespace) -> Any:

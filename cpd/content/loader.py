@@ -244,7 +244,7 @@ def _cross_check(content: ContentSet) -> None:
         for pi, item_id in enumerate(module.pretest):
             if item_id not in module_items:
                 errors.append(mdoc.error(("pretest", pi), f"unknown item {item_id!r}: pre-test items must come from the module's cases"))
-    for case_id, case in content.cases.items():
+    for case_id in content.cases:
         if case_id not in used_cases:
             errors.append(content._docs[f"case:{case_id}"].error(("id",), f"case {case_id!r} is not used by any module"))
 

@@ -7,7 +7,6 @@ the module, as in Moodle's split of question types from behaviours.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from enum import Enum
 from typing import Annotated, Literal, Union
@@ -259,5 +258,3 @@ class Module(Strict):
             raise ValueError("dates must satisfy release_date <= last_review_date < termination_date")
         return self
 
-
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")

@@ -13,9 +13,11 @@ from typing import Any
 
 import yaml
 
+from cpd.content.models import ITEM_TYPES
+
 PathKey = tuple[str | int, ...]
 # pydantic puts the chosen union member in an error location; it is not in the data.
-UNION_TAGS = frozenset({"single_best", "select_all", "matrix", "rationale_pair"})
+UNION_TAGS = frozenset(ITEM_TYPES)
 
 
 class ContentError(Exception):
