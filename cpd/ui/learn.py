@@ -96,6 +96,8 @@ def _start(loaded: LoadedModule) -> None:
                 f"Take a short pre-test first ({len(m.pretest)} questions, not counted) to see what you gain",
                 value=True,
             )
+        st.caption("Your name, e-mail, profession and registration number are kept only to record your "
+                   "progress and to issue and verify your certificate; they are not shared or used for marketing.")
         go = st.form_submit_button("Start the module", type="primary")
     if go:
         try:

@@ -79,7 +79,7 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
 
 def _evaluation(state: AttemptState) -> None:
     st.subheader("Evaluation and reflection")
-    st.caption("Required for your CPD record. Plain text only.")
+    st.caption("Required for your CPD record" + (" and for your certificate" if state.passed else "") + ". Plain text only.")
     scale = [1, 2, 3, 4, 5]
     with st.form("evaluation", enter_to_submit=False):
         relevance = st.radio("How relevant was this module to your practice? (1 = not at all, 5 = very)", scale,
