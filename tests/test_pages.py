@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterator
@@ -459,3 +460,29 @@ def test_a_submitted_answer_cannot_be_changed(data_dir):
 
     at = click(at, "Continue")
     assert current_item(at) == ("cases", "q-checks")
+
+
+# --- a module that defers feedback to the end ----------------------------------------------
+
+@pytest.fixture
+def deferred_module(data_dir, tmp_path_factory, monkeypatch) -> Path:
+    """The fixture module with ``feedback: deferred``: no feedback until the results."""
+    content = tmp_path_factory.mktemp("deferred")
+    shutil.copytree(FIXTURE_CONTENT, content, dirs_exist_ok=True)
+    module = content / "modules" / "mini.yaml"
+    module.write_text(module.read_text().replace("feedback: immediate", "feedback: deferred"))
+    monkeypatch.setenv("CPD_MODULES_DIR", str(content / "modules"))
+    monkeypatch.setenv("CPD_QUESTIONS_DIR", str(content / "questions"))
+    return content
+
+
+def test_deferred_feedback_goes_straight_on_and_shows_everything_with_the_results(deferred_module):
+    at = start(open_app(), pretest=False)
+    for item_id in CASE_ITEMS[:-1]:
+        assert current_item(at) == ("cases", item_id)
+        at = answer_item(at, item_id, RIGHT[item_id])
+        assert not at.success and not [b for b in at.button if b.label == "Continue"]  # no feedback yet
+    at = answer_item(at, CASE_ITEMS[-1], RIGHT[CASE_ITEMS[-1]])
+    assert "Your results" in [h.value for h in at.header]
+    assert [e.label for e in at.expander if e.label == "Feedback on every question"]
+    assert "The source determines the cargo." in markdown_text(at)
