@@ -50,12 +50,12 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
         st.caption("The sources behind the questions you missed.")
         for rn in r.read_next:
             st.markdown(f"- {reference_markdown(rn.reference)}  \n  For: {'; '.join(rn.objectives)}")
-    if loaded.module.delivery.feedback == "deferred":
-        with st.expander("Feedback on every question"):
-            answered = state.answered("cases")
-            for item in loaded.items():
-                st.markdown(f"**{item.stem}**")
-                show_feedback(feedback(loaded, item, answered[item.id]))
+    # Always offered: with deferred feedback this is the feedback; otherwise a review of it.
+    with st.expander("Feedback on every question"):
+        answered = state.answered("cases")
+        for item in loaded.items():
+            st.markdown(f"**{item.stem}**")
+            show_feedback(feedback(loaded, item, answered[item.id]))
 
     if state.phase == "evaluation":
         _evaluation(state)
