@@ -17,7 +17,7 @@ the /proc total is printed beside it as a cross-check. The driver runs in this
 process, so its CPU is not counted.
 
 One *answer* on the case page is what a learner clicks to answer one question:
-"Submit answer" (scored and stored, then ``st.rerun`` to the feedback) plus
+"Submit answer" (scored and stored; the feedback replaces the form in the same run) plus
 "Continue" (or "See your results" after the last one) back to the next question.
 On the bare page one answer is one form submit. The first answers of each page
 are a warm-up and not counted; "session creation" is the CPU of a new tab's first

@@ -7,6 +7,9 @@ The password itself is never stored: the deployment holds only its argon2 hash
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cpd.certificates.service import revoke
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, Certificate, Learner
+from cpd.timeutil import as_utc
 from cpd.text import clean_text
 
 _hasher = PasswordHasher()
@@ -39,6 +43,52 @@ def check_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+class LoginThrottle:
+    """Process-wide: after ``limit`` wrong passwords within ``window`` seconds, sign-in waits.
+
+    Kept per process rather than per browser session, because a new session is
+    free to open; argon2 already makes each guess cost ~50 ms of CPU.
+    """
+
+    def __init__(self, limit: int = 5, window: float = 300.0, lockout: float = 60.0) -> None:
+        self.limit, self.window, self.lockout = limit, window, lockout
+        self._failures: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, now: float | None = None) -> float:
+        """How long sign-in is closed from ``now`` (0 when open)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            while self._failures and now - self._failures[0] > self.window:
+                self._failures.popleft()
+            if len(self._failures) < self.limit:
+                return 0.0
+            return max(0.0, self._failures[-1] + self.lockout - now)
+
+    def failed(self, now: float | None = None) -> None:
+        with self._lock:
+            self._failures.append(time.monotonic() if now is None else now)
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._failures.clear()
+
+
+THROTTLE = LoginThrottle()
+
+
+def sign_in(password_hash: str | None, password: str, throttle: LoginThrottle = THROTTLE) -> str | None:
+    """None when signed in, else the message to show."""
+    wait = throttle.wait_seconds()
+    if wait:
+        return f"Too many wrong passwords. Try again in {int(wait) + 1} seconds."
+    if check_password(password_hash, password):
+        throttle.succeeded()
+        return None
+    throttle.failed()
+    return "Wrong password."
+
+
 @dataclass(frozen=True)
 class IssuedCertificate:
     id: str
@@ -51,8 +101,9 @@ class IssuedCertificate:
 
 def recent_certificates(factory: sessionmaker[Session], limit: int = 50) -> list[IssuedCertificate]:
     with factory() as session:
-        rows = session.execute(
-            select(Certificate, Learner)
+        rows = session.execute(  # columns only: not the stored PDFs
+            select(Certificate.id, Certificate.version, Learner.name, Learner.email, Certificate.issued_at,
+                   Certificate.revoked_at, Certificate.superseded_by_id)
             .join(Attempt, Attempt.id == Certificate.attempt_id)
             .join(Learner, Learner.id == Attempt.learner_id)
             .order_by(Certificate.issued_at.desc())
@@ -60,10 +111,10 @@ def recent_certificates(factory: sessionmaker[Session], limit: int = 50) -> list
         ).all()
     return [
         IssuedCertificate(
-            c.id, c.version, learner.name, learner.email, c.issued_at,
-            "revoked" if c.revoked_at else "superseded" if c.superseded_by_id else "valid",
+            r.id, r.version, r.name, r.email, as_utc(r.issued_at),
+            "revoked" if r.revoked_at else "superseded" if r.superseded_by_id else "valid",
         )
-        for c, learner in rows
+        for r in rows
     ]
 
 

@@ -13,7 +13,6 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from typing import Any, Mapping
 
 from pydantic import ValidationError
@@ -30,6 +29,7 @@ from cpd.scoring import InvalidResponse, ItemScore, passed, score_item, total
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, ContentSnapshot, Evaluation, Learner, Response
 from cpd.text import InvalidText, clean_text
+from cpd.timeutil import as_utc
 
 RESUME_TTL = timedelta(days=180)
 
@@ -93,9 +93,6 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(timezone.utc)
 
 
-def _aware(dt: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; everything we store is UTC."""
-    return dt.replace(tzinfo=timezone.utc) if dt is not None and dt.tzinfo is None else dt
 
 
 def hash_token(token: str) -> str:
@@ -137,21 +134,23 @@ def save_snapshot(session: Session, loaded: LoadedModule, now: datetime) -> None
     )
 
 
-@lru_cache(maxsize=32)
-def _parse_snapshot(content_hash: str, content_json: str) -> LoadedModule:
-    data = json.loads(content_json)
-    module = Module.model_validate(data["module"])
-    cases = tuple(Case.model_validate(c) for c in data["cases"])
-    return LoadedModule(module, cases, content_hash)
+_snapshots: dict[str, LoadedModule] = {}  # content hash -> parsed content; content never changes under a hash
 
 
 def module_for(factory: sessionmaker[Session], content_hash: str) -> LoadedModule:
-    """The content an attempt was started on (parsed once per process per hash)."""
+    """The content an attempt was started on: read and parsed once per process per hash."""
+    cached = _snapshots.get(content_hash)
+    if cached is not None:
+        return cached
     with factory() as session:
         snap = session.get(ContentSnapshot, content_hash)
         if snap is None:
             raise AttemptError("the content this attempt was started on is no longer available")
-        return _parse_snapshot(snap.content_hash, snap.content_json)
+        data = json.loads(snap.content_json)
+    loaded = LoadedModule(Module.model_validate(data["module"]),
+                          tuple(Case.model_validate(c) for c in data["cases"]), content_hash)
+    _snapshots[content_hash] = loaded
+    return loaded
 
 
 # --- state -------------------------------------------------------------------
@@ -175,8 +174,8 @@ def _state(session: Session, attempt: Attempt) -> AttemptState:
         phase=attempt.phase,
         delivery_format=attempt.delivery_format,
         venue=attempt.venue,
-        started_at=_aware(attempt.started_at),
-        completed_at=_aware(attempt.completed_at),
+        started_at=as_utc(attempt.started_at),
+        completed_at=as_utc(attempt.completed_at),
         percent=attempt.percent,
         passed=attempt.passed,
         answers=answers,
@@ -245,7 +244,7 @@ def resume(factory: sessionmaker[Session], token: str, *, now: datetime | None =
         attempt = session.scalar(select(Attempt).where(Attempt.resume_token_hash == hash_token(token)))
         if attempt is None:
             raise InvalidToken("This resume link is not valid. Check that you copied all of it.")
-        if attempt.expires_at is not None and _aware(attempt.expires_at) < _now(now):
+        if attempt.expires_at is not None and as_utc(attempt.expires_at) < _now(now):
             raise InvalidToken("This resume link has expired. Please start the module again.")
         return _state(session, attempt)
 
@@ -267,6 +266,8 @@ def next_item(loaded: LoadedModule, state: AttemptState) -> str | None:
 def skip_pretest(factory: sessionmaker[Session], attempt_id: str) -> AttemptState:
     with transaction(factory) as session:
         attempt = session.get(Attempt, attempt_id)
+        if attempt is None:
+            raise AttemptError("no such attempt")
         if attempt.phase == "pretest":
             attempt.phase = "cases"
         return _state(session, attempt)
@@ -371,7 +372,10 @@ def submit_evaluation(
         session.add(Evaluation(attempt_id=attempt_id, relevance=relevance, balance=balance,
                                submitted_at=_now(now), **texts))
         attempt.phase = "done"
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:  # the same evaluation sent twice at once (double click, two tabs)
+            raise OutOfOrder("This evaluation has already been submitted.") from None
         return _state(session, attempt)
 
 

@@ -60,7 +60,8 @@ def cmd_correct(args: argparse.Namespace) -> int:
     """Issue a corrected certificate (new version) for a misspelt name."""
     from cpd.certificates.cli import safe_text
     from cpd.certificates.design import load_default_design
-    from cpd.certificates.keys import signing_key
+    from cpd.certificates.keys import configured_signing_key
+    from cpd.certificates.pdf import RenderError
     from cpd.certificates.service import CertificateStateError
     from cpd.completion import correct_name
     from cpd.text import InvalidText
@@ -71,8 +72,8 @@ def cmd_correct(args: argparse.Namespace) -> int:
         return 2
     try:
         row = correct_name(args.session_factory, args.id, args.name, design=load_default_design(settings.certificates_dir),
-                           private_key=signing_key(settings.effective_signing_key_file), public_url=settings.public_url)
-    except (CertificateStateError, InvalidText) as exc:
+                           private_key=configured_signing_key(settings), public_url=settings.public_url)
+    except (CertificateStateError, InvalidText, RenderError) as exc:
         print(f"error: {safe_text(exc)}", file=sys.stderr)
         return 1
     print(f"issued {row.id} (version {row.version}), superseding {safe_text(args.id)}")
@@ -103,9 +104,9 @@ def cmd_admin_password(args: argparse.Namespace) -> int:
 
 def cmd_public_key(args: argparse.Namespace) -> int:
     """Print the certificate signing key's public half, for verifiers."""
-    from cpd.certificates.keys import public_key_pem, signing_key
+    from cpd.certificates.keys import configured_signing_key, public_key_pem
 
-    print(public_key_pem(signing_key(get_settings().effective_signing_key_file)), end="")
+    print(public_key_pem(configured_signing_key(get_settings())), end="")
     return 0
 
 
@@ -138,6 +139,7 @@ def _session_factory() -> Callable[[], Session] | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(_extensions())
     args = parser.parse_args(argv)
-    if getattr(args, "session_factory", None) is None and args.command in ("certificate", "verify", "correct-name"):
+    needs_store = args.command in ("verify", "correct-name") or getattr(args, "certificate_command", None) == "revoke"
+    if getattr(args, "session_factory", None) is None and needs_store:
         args.session_factory = _session_factory()
     return int(args.func(args) or 0)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from cpd.attempts import Answer, AttemptState
 from cpd.content.loader import LoadedModule
 from cpd.content.models import Reference
+from cpd.scoring import ItemScore, passed, total
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,13 @@ def summarise(loaded: LoadedModule, state: AttemptState) -> Results:
             obj_points[item.objective][0] += got
             obj_points[item.objective][1] += item_max
         by_case.append(Breakdown(case.id, case.title, pts, mx))
-    points = sum(a.points for a in cases_answers.values())
-    max_points = sum(a.max_points for a in cases_answers.values())
-    exact = 100.0 * points / max_points if max_points else 0.0
-    percent = round(exact, 1)
+    totals = total(ItemScore(a.points, a.max_points, a.correct, a.cbm_marks) for a in cases_answers.values())
 
     pre = state.answered("pretest")
     pre_ids = [i for i in module.pretest if i in pre and i in cases_answers]
     pre_pct = _pct([pre[i] for i in pre_ids]) if pre_ids else None
     post_pct = _pct([cases_answers[i] for i in pre_ids]) if pre_ids else None
 
-    cbm = [a.cbm_marks for a in cases_answers.values() if a.cbm_marks is not None]
     missed = tuple(i for i, a in cases_answers.items() if not a.correct)
     index = loaded.item_index()
     reading: dict[str, list[str]] = {}
@@ -92,17 +89,17 @@ def summarise(loaded: LoadedModule, state: AttemptState) -> Results:
             if objectives[item.objective] not in texts:
                 texts.append(objectives[item.objective])
     return Results(
-        percent=percent,
-        points=points,
-        max_points=max_points,
+        percent=totals.percent,
+        points=totals.points,
+        max_points=totals.max_points,
         pass_mark=module.pass_mark,
-        passed=exact >= module.pass_mark,
+        passed=passed(totals.exact_percent, module.pass_mark),
         by_objective=tuple(Breakdown(o, objectives[o], p, m) for o, (p, m) in obj_points.items()),
         by_case=tuple(by_case),
         pretest_percent=pre_pct,
         posttest_percent=post_pct,
-        cbm_average=round(sum(cbm) / len(cbm), 2) if cbm else None,
-        overconfident=sum(1 for m in cbm if m == -6),
+        cbm_average=round(totals.cbm_average, 2) if totals.cbm_average is not None else None,
+        overconfident=totals.overconfident,
         missed=missed,
         read_next=tuple(ReadNext(loaded.reference(r), tuple(t)) for r, t in reading.items()),
     )

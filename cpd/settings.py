@@ -1,7 +1,8 @@
 """One settings object for the whole app, fed by environment variables.
 
-Every knob lives here so the README can document one place; pages may overlay
-Streamlit secrets (see ``cpd.ui.state``) but never read the environment directly.
+Every knob lives here so the README can document one place. The app overlays
+Streamlit secrets of the same names (``cpd.ui.resources.settings``); nothing
+else reads the environment.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,7 @@ class Settings(BaseSettings):
     certificates_dir: Path = PROJECT_ROOT / "certificates"
     module_id: str = Field(default="exosome-safety", description="Module the app serves.")
     signing_key_file: Path | None = Field(default=None, description="Ed25519 private key (PEM).")
+    signing_key_pem: SecretStr | None = Field(default=None, description="The key itself (PEM), e.g. from secrets.")
     public_url: str = Field(default="http://localhost:8501", description="Base URL used in links and QR codes.")
     admin_password_hash: str | None = Field(default=None, description="argon2 hash guarding admin actions.")
 

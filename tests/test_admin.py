@@ -90,7 +90,8 @@ def test_an_administrator_revokes_and_the_verify_page_shows_it_escaped(app_env, 
     at.text_input(key="revoke-id").input(cert.id)
     at.text_area(key="revoke-reason").input("<script>alert(1)</script>")
     at.button[0].click().run()
-    assert any("HTML or script" in e.value for e in at.error)
+    assert [e.value for e in at.error] == ["Not revoked:"]
+    assert any("HTML or script" in t.value for t in at.text)
     at.text_area(key="revoke-reason").input("Issued to the wrong person")
     at.button[0].click().run()
     assert [s.value for s in at.success] == ["Revoked."]
@@ -117,3 +118,13 @@ def test_admin_is_switched_off_without_a_password_hash(app_env, monkeypatch):
     at = AppTest.from_function(_admin_script, default_timeout=30).run()
     assert "switched off" in at.info[0].value
     assert not at.text_input
+
+
+def test_sign_in_closes_for_everyone_after_repeated_wrong_passwords():
+    throttle = admin.LoginThrottle(limit=3, window=300, lockout=60)
+    h = admin.hash_password(PASSWORD)
+    for _ in range(3):
+        assert admin.sign_in(h, "guess-guess-guess", throttle) == "Wrong password."
+    assert "Too many wrong passwords" in admin.sign_in(h, PASSWORD, throttle)  # even the right one waits
+    assert throttle.wait_seconds(now=10**9) == 0.0  # the window has passed
+    assert admin.sign_in(h, PASSWORD, admin.LoginThrottle()) is None

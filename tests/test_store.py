@@ -46,3 +46,23 @@ def test_a_burst_of_learners_answering_at_once_loses_nothing(store, mini):
     with store() as s:
         assert s.scalar(select(func.count()).select_from(Attempt).where(Attempt.passed.is_(True))) == 40
         assert s.scalar(select(func.count()).select_from(Response)) == 40 * len(RIGHT)
+
+
+def test_on_sqlite_a_reader_does_not_hold_up_a_writer(tmp_path, mini):
+    """Reads begin deferred, so an open read (a page rendering) never blocks an answer being saved."""
+    store = open_store(f"sqlite:///{tmp_path / 'cpd.sqlite3'}")
+    _, state = attempts.start_attempt(store, mini, LEARNER, pretest=False)
+    with store() as reader:
+        reader.get(Attempt, state.attempt_id)  # a read transaction is open
+        _, state = attempts.submit_answer(store, mini, state.attempt_id, "q-source", *RIGHT["q-source"])
+    assert len(state.answers) == 1
+
+
+def test_stored_times_come_back_in_utc_whatever_the_database_session_zone():
+    from datetime import datetime, timedelta, timezone
+
+    from cpd.timeutil import as_utc
+
+    la = timezone(timedelta(hours=-8))
+    assert as_utc(datetime(2026, 2, 28, 19, 0, tzinfo=la)) == datetime(2026, 3, 1, 3, 0, tzinfo=timezone.utc)
+    assert as_utc(datetime(2026, 3, 1, 3, 0)).tzinfo is timezone.utc

@@ -565,3 +565,10 @@ def test_cli_validate_reports_a_cross_reference_problem_with_file_and_line(conte
     assert proc.returncode == 1
     expected = f"{case}:{line_of(case, 'ref-nowhere')}: stages[0].items[0].options[1].evidence[0]: unknown reference 'ref-nowhere'"
     assert expected in proc.stderr.splitlines(), proc.stderr
+
+
+def test_a_pass_mark_with_two_decimals_is_refused(content_dir):
+    module = content_dir / MODULE
+    edit(module, "pass_mark: 70", "pass_mark: 69.95")
+    content = load_content([content_dir])
+    assert any(e.where == "pass_mark" and "one decimal" in e.message for e in content.errors)

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -82,6 +83,12 @@ def signing_key(key_file: Path, pem: str | None = None) -> Ed25519PrivateKey:
     if pem:
         return load_private_key_pem(pem)
     return load_or_create_private_key(key_file)
+
+
+def configured_signing_key(settings: Any) -> Ed25519PrivateKey:
+    """The deployment's key: ``CPD_SIGNING_KEY_PEM`` (env or secrets) wins over the key file."""
+    pem = settings.signing_key_pem.get_secret_value() if settings.signing_key_pem else None
+    return signing_key(settings.effective_signing_key_file, pem)
 
 
 def _public(key: Ed25519PrivateKey | Ed25519PublicKey) -> Ed25519PublicKey:

@@ -10,12 +10,13 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from cpd.content.models import Case, EvidenceStrength, Item, Module
+from cpd.content.models import Case, EvidenceStrength, Item, Module, Reference
 from cpd.content.yaml_source import ContentError, YamlDocument, read_yaml
 
 
@@ -59,10 +60,18 @@ class LoadedModule:
         return self.item_index()[item_id]
 
     def item_index(self) -> dict[str, Item]:
-        return {item.id: item for item in self.items()}
+        return self._items
 
-    def reference(self, ref_id: str):
-        return next(r for r in self.module.references if r.id == ref_id)
+    def reference(self, ref_id: str) -> Reference:
+        return self._references[ref_id]
+
+    @cached_property
+    def _items(self) -> dict[str, Item]:  # built once: pages look items up on every rerun
+        return {item.id: item for case in self.cases for item in case.items()}
+
+    @cached_property
+    def _references(self) -> dict[str, Reference]:
+        return {r.id: r for r in self.module.references}
 
 
 def content_hash(module: Module, cases: list[Case] | tuple[Case, ...]) -> str:

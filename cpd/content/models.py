@@ -245,6 +245,13 @@ class Module(Strict):
     references: list[Reference] = Field(min_length=1)
     cases: list[Slug] = Field(min_length=1)
 
+    @field_validator("pass_mark")
+    @classmethod
+    def _one_decimal(cls, v: float) -> float:
+        if round(v, 1) != v:
+            raise ValueError(f"the pass mark takes at most one decimal place (scores are shown to 0.1 %), got {v}")
+        return v
+
     @field_validator("cpd_hours")
     @classmethod
     def _quarter_hours(cls, v: float) -> float:

@@ -1,8 +1,9 @@
 """Open the store: SQLite (WAL) by default, PostgreSQL when ``CPD_DATABASE_URL`` says so.
 
-SQLite write transactions start with ``BEGIN IMMEDIATE``: measured here, a
-deferred BEGIN followed by read-then-write gave "database is locked" for 298
-of 300 concurrent writers, while IMMEDIATE took the same burst in 0.6 s.
+SQLite write transactions (``transaction()``) start with ``BEGIN IMMEDIATE``:
+measured here, a deferred BEGIN followed by read-then-write gave "database is
+locked" for 298 of 300 concurrent writers, while IMMEDIATE took the same burst
+in 0.6 s. Reads start a plain BEGIN, so in WAL mode they never wait for a writer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+WRITE = "cpd_write"  # execution option: this transaction will write
+MIGRATION_LOCK = 7_240_331  # PostgreSQL advisory lock key: one replica migrates at a time
 
 
 def make_engine(url: str) -> Engine:
@@ -43,16 +46,20 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration; safe to run on every start."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{WRITE: True})
+        with conn.begin():
+            if engine.dialect.name == "postgresql":  # replicas starting together wait for the first
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
 
 
 def open_store(url: str) -> sessionmaker[Session]:
@@ -63,6 +70,7 @@ def open_store(url: str) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: committed on success, rolled back on any error."""
+    """One unit of work that writes: committed on success, rolled back on any error."""
     with factory() as session, session.begin():
+        session.connection(execution_options={WRITE: True})  # SQLite: BEGIN IMMEDIATE
         yield session

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
+from sqlalchemy.exc import IntegrityError
 
 from cpd import admin
+from cpd.certificates.pdf import RenderError
 from cpd.certificates.service import CertificateStateError
 from cpd.completion import correct_name
 from cpd.text import InvalidText
 from cpd.ui import resources
 
-AUTHED, FAILURES = "admin_ok", "admin_failures"
+AUTHED = "admin_ok"
 
 
 def _password_hash() -> str | None:
-    return resources.secret("CPD_ADMIN_PASSWORD_HASH") or resources.settings().admin_password_hash
+    return resources.settings().admin_password_hash
 
 
 def _login(password_hash: str) -> bool:
@@ -26,14 +26,11 @@ def _login(password_hash: str) -> bool:
         password = st.text_input("Administrator password", type="password")
         go = st.form_submit_button("Sign in")
     if go:
-        if admin.check_password(password_hash, password):
+        problem = admin.sign_in(password_hash, password)
+        if problem is None:
             st.session_state[AUTHED] = True
-            st.session_state.pop(FAILURES, None)
             st.rerun()
-        failures = st.session_state.get(FAILURES, 0) + 1
-        st.session_state[FAILURES] = failures
-        time.sleep(min(2 ** failures, 30) / 10)  # slows guessing; argon2 already costs each try
-        st.error("Wrong password.")
+        st.error(problem)
     return False
 
 
@@ -57,7 +54,8 @@ def page() -> None:
         try:
             row = admin.revoke_certificate(store, cert_id, reason)
         except (InvalidText, ValueError, CertificateStateError) as exc:
-            st.error(str(exc))
+            st.error("Not revoked:")
+            st.text(str(exc))  # may quote the typed id: plain text, never Markdown
         else:
             st.success("Revoked.")
             st.text(f"{row.id}: {row.revoked_reason}")
@@ -72,8 +70,9 @@ def page() -> None:
         try:
             row = correct_name(store, old_id.strip(), name, design=resources.certificate_design(),
                                private_key=resources.signing_key(), public_url=resources.settings().public_url)
-        except (InvalidText, ValueError, CertificateStateError) as exc:
-            st.error(str(exc))
+        except (InvalidText, ValueError, CertificateStateError, RenderError, IntegrityError) as exc:
+            st.error("No corrected certificate was issued:")
+            st.text("it was corrected a moment ago by someone else" if isinstance(exc, IntegrityError) else str(exc))
         else:
             st.success(f"Issued version {row.version}.")
             st.text(f"New certificate ID: {row.id}")

@@ -7,6 +7,7 @@ import streamlit as st
 from cpd.attempts import AttemptState
 from cpd.certificates.bundle import SignedRecord, bundle_bytes
 from cpd.certificates.fonts import MissingGlyphsError
+from cpd.certificates.pdf import RenderError
 from cpd.certificates.request import verification_url
 from cpd.certificates.service import stored_record
 from cpd.completion import certificate_for
@@ -19,8 +20,10 @@ def show_certificate(loaded: LoadedModule, state: AttemptState) -> None:
     try:
         cert = certificate_for(resources.store(), loaded, state, design=resources.certificate_design(),
                                private_key=resources.signing_key(), public_url=cfg.public_url)
-    except MissingGlyphsError as exc:
-        st.error(f"Your certificate cannot be printed yet: {exc}")
+    except (MissingGlyphsError, RenderError) as exc:
+        # The attempt and its pass are saved; only the printing failed, and it is retried on the next visit.
+        st.error("Your certificate cannot be printed yet. Your pass is saved; please tell the course provider:")
+        st.text(str(exc))
         return
     if cert is None:
         return

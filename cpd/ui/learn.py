@@ -149,19 +149,20 @@ def _cases(loaded: LoadedModule, state: AttemptState) -> None:
     st.subheader(stage.title)
     st.markdown(stage.narrative)
     slot = st.empty()
-    new_state = _ask(loaded, state, item_id, slot)
+    immediate = loaded.module.delivery.feedback == "immediate"
+    new_state = _ask(loaded, state, item_id, slot, feedback_next=immediate)
     if new_state is None:
         return
-    if loaded.module.delivery.feedback != "immediate":
+    if not immediate:
         st.rerun()  # deferred feedback: straight on to the next question
-    st.session_state[SHOWN] = item_id
     with progress:
         _progress(loaded, new_state, "cases")
     with slot.container():
         _feedback_and_continue(loaded, new_state, item_id)
 
 
-def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, slot) -> AttemptState | None:  # noqa: ANN001 - st.empty
+def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, slot, *,  # noqa: ANN001 - st.empty
+         feedback_next: bool = False) -> AttemptState | None:
     """Show the item in ``slot``; on a valid submission store it, clear the slot and return the new state."""
     item = loaded.item(item_id)
     with slot.container():
@@ -181,6 +182,8 @@ def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, slot) -> Attem
         remember(attempts.load_state(resources.store(), state.attempt_id))
         return None
     remember(new_state)
+    if feedback_next:  # before any further st.* call: an interrupted run must still show this feedback
+        st.session_state[SHOWN] = item_id
     slot.empty()
     return new_state
 

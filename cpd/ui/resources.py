@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cpd.attempts import module_for
 from cpd.certificates.design import Design, load_default_design
-from cpd.certificates.keys import signing_key as load_signing_key
+from cpd.certificates.keys import configured_signing_key
 from cpd.content.loader import LoadedModule, load_content, resolve_module
 from cpd.settings import Settings, get_settings
 from cpd.storage.db import open_store
@@ -19,9 +19,15 @@ from cpd.storage.db import open_store
 log = logging.getLogger("cpd")
 
 
+SECRET_SETTINGS = {"CPD_SIGNING_KEY_PEM": "signing_key_pem", "CPD_ADMIN_PASSWORD_HASH": "admin_password_hash"}
+
+
 @st.cache_resource(show_spinner=False)
 def settings() -> Settings:
-    return get_settings()
+    """Environment settings, with Streamlit secrets of the same names laid over them."""
+    overlay = {field: value for name, field in SECRET_SETTINGS.items() if (value := secret(name))}
+    base = get_settings()
+    return Settings.model_validate({**base.model_dump(), **overlay}) if overlay else base
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -55,8 +61,8 @@ def secret(name: str) -> str | None:
 
 @st.cache_resource(show_spinner=False)
 def signing_key() -> Ed25519PrivateKey:
-    """From secrets (CPD_SIGNING_KEY_PEM), else the key file, created on first run (and logged)."""
-    return load_signing_key(settings().effective_signing_key_file, secret("CPD_SIGNING_KEY_PEM"))
+    """CPD_SIGNING_KEY_PEM (env or secrets), else the key file, created on first run (and logged)."""
+    return configured_signing_key(settings())
 
 
 @st.cache_resource(show_spinner=False)

@@ -72,7 +72,12 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
         st.subheader("Try again")
         st.caption("A new attempt, with the options in a new order. This attempt stays on your record.")
         if st.button("Start a new attempt", type="primary" if state.phase == "done" else "secondary"):
-            token, new_state = attempts.retry(resources.store(), resources.current_module() or loaded, state.attempt_id)
+            try:
+                token, new_state = attempts.retry(resources.store(), resources.current_module() or loaded,
+                                                  state.attempt_id)
+            except attempts.AttemptError as exc:  # e.g. already retried from another tab
+                st.warning(str(exc))
+                return
             remember(new_state, token)
             st.rerun()
 

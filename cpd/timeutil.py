@@ -1,0 +1,12 @@
+"""Times are stored and compared in UTC, whatever the database hands back."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def as_utc(dt: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes (stored as UTC); PostgreSQL returns the session's time zone."""
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
