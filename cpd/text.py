@@ -32,7 +32,7 @@ def clean_text(value: object, *, field: str, max_len: int, required: bool = True
     allowed_controls = "\n\t" if multiline else ""
     if any(unicodedata.category(ch) == "Cc" and ch not in allowed_controls for ch in text):
         raise InvalidText(f"{field}: contains control characters")
-    if any(ord(ch) in _BIDI for ch in text):
+    if any(ord(ch) in BIDI_CONTROLS for ch in text):
         raise InvalidText(f"{field}: contains invisible direction-override characters")
     if _MARKUP.search(text):
         raise InvalidText(f"{field}: HTML or script is not accepted here; please write plain text")
@@ -40,7 +40,7 @@ def clean_text(value: object, *, field: str, max_len: int, required: bool = True
 
 
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
 
 
 def terminal_safe(value: object) -> str:
@@ -49,5 +49,5 @@ def terminal_safe(value: object) -> str:
     Names and reasons are user input; printed raw, ``\\x1b]...`` could retitle or
     rewrite the reader's terminal, and a bidi override could disguise an id.
     """
-    text = _ANSI.sub("", str(value)).translate(_BIDI)
+    text = _ANSI.sub("", str(value)).translate(BIDI_CONTROLS)
     return "".join(ch if unicodedata.category(ch) != "Cc" else "?" for ch in text)

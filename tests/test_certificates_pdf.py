@@ -24,7 +24,7 @@ from cpd.certificates.pdf import RenderError, render_certificate_pdf
 from cpd.certificates.qr import qr_svg
 from cpd.certificates.request import build_record
 from test_certificates_support import (  # noqa: F401
-    NOW, PUBLIC_URL, design, make_request, needs_cjk, pdf_bundle, pdf_text, private_key,
+    NOW, PUBLIC_URL, REPO, design, make_request, needs_cjk, pdf_bundle, pdf_text, private_key,
 )
 
 
@@ -99,8 +99,68 @@ def test_same_inputs_same_bytes(design, private_key):
 
 
 def test_overflow_is_an_error_not_a_second_page(design, private_key):
-    with pytest.raises(RenderError, match="pages"):
+    with pytest.raises(RenderError, match="pages") as err:
         _render(design, private_key, "Anna", learning_objectives=["A long objective " * 25] * 20)
+    # The message says what did not fit, tallest part first.
+    assert re.search(r"needs 2 pages: the content is [\d.]+ cm tall but the page has room for [\d.]+ cm "
+                     r"\(the 20 learning objectives [\d.]+ cm, ", str(err.value)), str(err.value)
+
+
+# --- the real module at the limits of the learner form ------------------------
+
+LONGEST_NAME = (
+    "Maximiliana Alexandrina Wolfeschlegelsteinhausenbergerdorff-Ångström "
+    "de la Fuente-Papadopoulou Nakamura-Ó Súilleabháin J"
+)
+LONGEST_REGISTRATION = "GMC 1234567 / NMC 12A3456B / GDC 98765X1"
+LONGEST_VENUE = (
+    "Royal College of Physicians of Edinburgh, Queen Mother Conference Centre, Seminar Room 3 (second floor), "
+    "9 Queen Street, Edinburgh EH2 1JQ, Scotland, United Kingdom; entrance via Hill Street side door"
+)
+
+
+@pytest.fixture(scope="module")
+def real_module():
+    from cpd.content.loader import load_module
+
+    return load_module([REPO / "modules", REPO / "questions"], "exosome-safety").module
+
+
+def _flat(text: str) -> str:
+    """Extracted text with line wraps undone (a long name may take two lines)."""
+    return re.sub(r"\s+", " ", re.sub(r"-\n", "-", text))
+
+
+@pytest.mark.parametrize(
+    "name, registration, venue",
+    [
+        ("Zoë Ångström", "GMC 1234567", None),
+        ("Zoë Ångström", LONGEST_REGISTRATION, LONGEST_VENUE),
+        (LONGEST_NAME[:70], None, None),
+        (LONGEST_NAME[:90], "GMC 1234567", None),
+        (LONGEST_NAME, LONGEST_REGISTRATION, LONGEST_VENUE),
+    ],
+)
+def test_real_module_fits_one_page_at_the_form_limits(design, private_key, real_module, name, registration, venue):
+    assert len(LONGEST_NAME) == 120 and len(LONGEST_REGISTRATION) == 40 and len(LONGEST_VENUE) == 200
+    assert len(real_module.objectives) >= 7
+    workshop = dict(delivery_format="workshop", venue=venue) if venue else {}
+    record, pdf = _render(
+        design, private_key, name, registration_number=registration,
+        module_title=real_module.title, learning_objectives=[o.text for o in real_module.objectives], **workshop,
+    )
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+    text = pdf_text(pdf)
+    flat = _flat(text)
+    assert name in flat
+    if registration:
+        assert f"Professional registration number: {registration}" in text
+    if venue:
+        assert f"Live workshop, {venue}" in flat
+    assert real_module.title in text
+    for objective in real_module.objectives:
+        assert objective.text in flat
+    assert pdf_bundle(pdf)["record"]["learner_name"] == name
 
 
 def test_qr_svg():

@@ -16,6 +16,8 @@ from pydantic import ValidationError
 
 from cpd.certificates.keys import (
     SigningKeyError,
+    configured_public_key,
+    configured_signing_key,
     key_id,
     load_or_create_private_key,
     load_private_key_pem,
@@ -91,6 +93,66 @@ def test_key_created_on_first_run(tmp_path, caplog):
     assert len(key_id(key)) == 16 and all(c in "0123456789abcdef" for c in key_id(key))
 
 
+def _create_key_id(path, barrier) -> str:
+    barrier.wait()
+    return key_id(load_or_create_private_key(path))
+
+
+def _create_key_in_process(path, barrier, results) -> None:
+    try:
+        results.put(_create_key_id(path, barrier))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as a wrong answer
+        results.put(repr(exc))
+
+
+def test_key_created_once_when_threads_race(tmp_path):
+    # Old code: O_EXCL create, then write; a loser read the winner's still-empty file.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    for round_ in range(10):
+        path = tmp_path / str(round_) / "signing-key.pem"
+        barrier = threading.Barrier(12)
+        with ThreadPoolExecutor(12) as pool:
+            ids = list(pool.map(lambda _: _create_key_id(path, barrier), range(12)))
+        assert len(set(ids)) == 1, ids
+        assert ids[0] == key_id(load_private_key_pem(path.read_bytes()))
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert [p.name for p in path.parent.iterdir()] == ["signing-key.pem"]  # no temporary files left
+
+
+def test_key_created_once_when_processes_race(tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    path = tmp_path / "signing-key.pem"
+    barrier, results = ctx.Barrier(6), ctx.Queue()
+    procs = [ctx.Process(target=_create_key_in_process, args=(path, barrier, results)) for _ in range(6)]
+    for p in procs:
+        p.start()
+    ids = [results.get(timeout=30) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    assert len(set(ids)) == 1 and ids[0] == key_id(load_private_key_pem(path.read_bytes())), ids
+
+
+def test_configured_keys(tmp_path, private_key):
+    from cpd.settings import Settings
+
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    no_key = Settings(data_dir=tmp_path / "empty")
+    assert configured_public_key(no_key) is None  # verifying never creates a key
+    assert not (tmp_path / "empty" / "signing-key.pem").exists()
+    with_pem = Settings(data_dir=tmp_path / "empty", signing_key_pem=pem)
+    assert key_id(configured_public_key(with_pem)) == key_id(private_key)
+    assert key_id(configured_signing_key(with_pem)) == key_id(private_key)
+    assert not (tmp_path / "empty" / "signing-key.pem").exists()  # the PEM wins over the file
+    created = key_id(configured_signing_key(no_key))  # signing creates it on first run
+    assert key_id(configured_public_key(no_key)) == created
+
+
 def test_key_from_pem_string(tmp_path, private_key):
     pem = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -113,3 +175,15 @@ def test_certificate_ids_are_readable_and_never_look_like_a_cli_option():
     ids = {new_certificate_id() for _ in range(500)}
     assert len(ids) == 500
     assert all(len(i) == 26 and i.isalnum() and i == i.lower() for i in ids)
+
+
+def test_records_refuse_the_same_bidi_controls_as_learner_forms():
+    from cpd.certificates.record import reject_control_characters
+    from cpd.text import BIDI_CONTROLS, InvalidText, clean_text
+
+    for cp in BIDI_CONTROLS:
+        with pytest.raises(ValueError, match=f"U\\+{cp:04X}"):
+            reject_control_characters(f"Anna {chr(cp)}X")
+        with pytest.raises(InvalidText):
+            clean_text(f"Anna {chr(cp)}X", field="Name", max_len=120)
+    assert reject_control_characters("Zoë Ångström محمد") == "Zoë Ångström محمد"

@@ -26,6 +26,7 @@ from cpd.certificates.signing import verify
 from cpd.certificates.verify import verify_file
 from cpd.settings import Settings
 from cpd.storage.tables import Certificate
+from cpd.text import InvalidText, terminal_safe
 from test_certificates_support import (  # noqa: F401
     NOW, PUBLIC_URL, design, make_request, other_key, pdf_bundle, pdf_text, private_key, session_factory,
 )
@@ -158,7 +159,7 @@ def test_cli_sample_then_verify(tmp_path, key_files, capsys):
     settings = Settings(data_dir=tmp_path, signing_key_file=key_files[0], public_url=PUBLIC_URL)
     code, out, _ = _run(["certificate", "sample", "--name", "Анна Каренина", "--out", str(tmp_path / "out")],
                         capsys, settings=settings)
-    assert code == 0
+    assert code == 0 and "python -m cpd verify" in out and "--offline" in out
     pdf = next((tmp_path / "out").glob("*.pdf"))
     assert "Анна Каренина" in pdf_text(pdf.read_bytes())
     for path in [pdf, *(tmp_path / "out").glob("*.json")]:
@@ -206,6 +207,80 @@ def test_cli_verify_checks_database_status(tmp_path, session_factory, design, pr
     assert code == 2 and "database" in err
 
 
-def test_safe_text_strips_terminal_controls():
-    assert cli.safe_text("a\x1b[2J\x1b]0;title\x07b\u202ec\x00") == "abc?"
-    assert cli.safe_text("王小明 محمد") == "王小明 محمد"
+def test_terminal_safe_strips_terminal_controls():
+    assert terminal_safe("a\x1b[2J\x1b]0;title\x07b\u202ec\x00") == "abc?"
+    assert terminal_safe("王小明 محمد") == "王小明 محمد"
+
+
+def _pem(key) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
+def test_cli_uses_the_configured_pem_and_never_creates_a_key_to_verify(tmp_path, session_factory, private_key, capsys):
+    key_file = tmp_path / "data" / "signing-key.pem"
+    with_pem = Settings(data_dir=tmp_path / "data", public_url=PUBLIC_URL, signing_key_pem=_pem(private_key))
+    code, out, err = _run(["certificate", "sample", "--name", "Anna", "--out", str(tmp_path / "out")], capsys,
+                          settings=with_pem)
+    assert code == 0, err
+    assert not key_file.exists()  # the PEM wins over the key file
+    pdf = next((tmp_path / "out").glob("*.pdf"))
+    assert pdf_bundle(pdf.read_bytes())["key_id"] == key_id(private_key)
+    code, out, _ = _run(["verify", str(pdf), "--offline"], capsys, settings=with_pem)
+    assert code == 0 and "VALID" in out
+
+    no_key = Settings(data_dir=tmp_path / "data", public_url=PUBLIC_URL)
+    code, out, err = _run(["verify", str(pdf)], capsys, settings=no_key, session_factory=session_factory)
+    assert code == 2 and "no issuer key is configured" in err and "--public-key" in err
+    assert not key_file.exists()
+
+
+def test_cli_verify_unknown_certificate_and_changed_pdf(tmp_path, session_factory, design, private_key, key_files,
+                                                        capsys):
+    from test_certificates_ui import _resaved
+
+    pub = str(key_files[1])
+    code, out, _ = _run(["certificate", "sample", "--name", "Anna", "--out", str(tmp_path / "out")], capsys,
+                        settings=Settings(data_dir=tmp_path, signing_key_file=key_files[0], public_url=PUBLIC_URL))
+    sample = next((tmp_path / "out").glob("*.pdf"))
+    code, out, _ = _run(["verify", str(sample), "--public-key", pub], capsys, session_factory=session_factory)
+    assert code == 1 and "UNKNOWN to this server's records" in out
+    assert "not compared with the issued PDF" in out
+    code, out, _ = _run(["verify", str(sample), "--public-key", pub, "--offline"], capsys,
+                        session_factory=session_factory)
+    assert code == 0 and "UNKNOWN" not in out
+
+    with session_factory() as s:
+        row = _issue(s, design, private_key)
+        s.commit()
+        issued = bytes(row.pdf)
+    (tmp_path / "issued.pdf").write_bytes(issued)
+    (tmp_path / "resaved.pdf").write_bytes(_resaved(issued))
+    code, out, _ = _run(["verify", str(tmp_path / "issued.pdf"), "--public-key", pub], capsys,
+                        session_factory=session_factory)
+    assert code == 0 and "identical to the PDF issued" in out and "status: valid" in out
+    code, out, _ = _run(["verify", str(tmp_path / "resaved.pdf"), "--public-key", pub], capsys,
+                        session_factory=session_factory)
+    assert code == 1 and "VALID signature" in out and "DIFFERS from the PDF issued" in out
+    assert "only the signed record above is authentic" in out
+
+
+@pytest.mark.parametrize(
+    "reason, message",
+    [
+        ("<img src=x onerror=alert(1)>", "HTML or script"),
+        ("javascript:alert(1)", "HTML or script"),
+        ("Fraud \x1b[31mred", "control characters"),
+        ("Fraud \u202egnp.exe", "direction-override"),
+        ("   ", "fill this in"),
+        ("x" * 1001, "at most 1000"),
+    ],
+)
+def test_revoke_reason_is_plain_text(session_factory, design, private_key, reason, message):
+    with session_factory() as s:
+        cert_id = _issue(s, design, private_key).id
+        with pytest.raises(InvalidText, match=message):
+            revoke(s, cert_id, reason)
+        assert lookup(s, cert_id).status == "valid"
+        row = revoke(s, cert_id, "Issued in error.\nThe attempt was invalidated.")  # lines are fine
+        assert row.revoked_reason == "Issued in error.\nThe attempt was invalidated."

@@ -159,3 +159,54 @@ def test_badge_shape_and_other_key(signed, private_key, other_key):
 @pytest.mark.parametrize("data", [b"", b"garbage", b"%PDF-1.7 broken", b"[1,2]", b'{"record": 1}', "é".encode("latin-1")])
 def test_garbage_is_invalid_not_an_exception(private_key, data):
     assert verify_file(data, private_key.public_key()).status is Status.INVALID
+
+
+def _mutations(pdf: bytes):
+    """Structurally broken variants of a real certificate PDF (deterministic)."""
+    import random
+    import re
+
+    rng = random.Random(20260305)
+    n = len(pdf)
+    for i in range(1, 24):
+        yield f"truncated at {i}/24", pdf[: n * i // 24]
+    yield "truncated before %%EOF", pdf[: pdf.rfind(b"%%EOF")]
+    for off in sorted(rng.sample(range(n), 150)) + list(range(n - 300, n, 7)):
+        flipped = bytearray(pdf)
+        flipped[off] ^= 1 << rng.randrange(8)
+        yield f"bit flipped at {off}", bytes(flipped)
+    objects = list(re.finditer(rb"\n\d+ 0 obj\n.*?endobj", pdf, re.S))
+    for m in objects[:: max(1, len(objects) // 25)]:
+        yield f"object duplicated in place at {m.start()}", pdf[: m.end()] + m.group(0) + pdf[m.end():]
+        yield f"object duplicated at the end from {m.start()}", pdf + m.group(0) + b"\n%%EOF\n"
+    # The attachment's own objects: the name tree, the file specification and its stream.
+    start = pdf.find(b"/Filespec")
+    catalog = pdf.find(b"/Type/Catalog")
+    for region in (slice(max(0, start - 40), start + 120), slice(catalog, catalog + 400)):
+        for m in re.finditer(rb"(\d+) 0 R", pdf[region]):
+            at = region.start + m.start(1)
+            for other in (b"0", b"1", b"9999"):
+                yield f"reference at {at} -> {other!r}", pdf[:at] + other + pdf[at + len(m.group(1)):]
+    for m in re.finditer(rb"\n(\d+) 0 obj\n<</Length (\d+)", pdf):
+        # A stream whose /Length points at itself: pypdf raises LimitReachedError.
+        yield f"self-referencing /Length in object {int(m.group(1))}", pdf[: m.start(2)] + m.group(1) + b" 0 R" + pdf[m.end(2):]
+
+
+def test_broken_pdfs_are_invalid_never_an_exception(signed, pdf, private_key):
+    pub = private_key.public_key()
+    seen = {Status.VALID: 0, Status.INVALID: 0}
+    for label, data in _mutations(pdf):
+        result = verify_file(data, pub)  # must not raise, whatever the bytes
+        assert result.status in seen, label
+        seen[result.status] += 1
+        if result.valid:
+            # Damage outside the signed attachment leaves the record authentic, and only that record.
+            assert result.record == signed.record, label
+        else:
+            assert result.reason, label
+    assert seen[Status.INVALID] > 50 and seen[Status.VALID] > 10, seen
+
+
+@pytest.mark.parametrize("data", [b"[" * 200_000, b'{"record":' * 100_000])
+def test_deeply_nested_json_is_invalid(private_key, data):
+    assert verify_file(data, private_key.public_key()).status is Status.INVALID

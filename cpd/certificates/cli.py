@@ -17,15 +17,13 @@ from typing import Any, Callable, TextIO
 from cpd.certificates.bundle import bundle_bytes, sign_record
 from cpd.certificates.design import DesignError, load_design
 from cpd.certificates.fonts import MissingGlyphsError
-from cpd.certificates.keys import SigningKeyError, load_public_key_pem, signing_key
+from cpd.certificates.keys import SigningKeyError, configured_public_key, configured_signing_key, load_public_key_pem
 from cpd.certificates.openbadge import build_badge
 from cpd.certificates.pdf import render_certificate_pdf
 from cpd.certificates.record import canonical_bytes
 from cpd.certificates.request import IssueRequest, build_record
 from cpd.certificates.verify import VerificationResult, verify_file
 from cpd.text import terminal_safe
-
-safe_text = terminal_safe  # one implementation, in cpd.text
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -42,7 +40,7 @@ def _sample(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         design = load_design(Path(args.design) if args.design else settings.certificates_dir / "default.yaml")
-        key = signing_key(settings.effective_signing_key_file)
+        key = configured_signing_key(settings)
         now = datetime.now(timezone.utc)
         request = IssueRequest(
             attempt_id="sample",
@@ -66,13 +64,15 @@ def _sample(args: argparse.Namespace) -> int:
         signed = sign_record(record, key)
         pdf = render_certificate_pdf(signed, design)
     except (DesignError, SigningKeyError, MissingGlyphsError, ValueError) as exc:
-        print(f"error: {safe_text(exc)}", file=sys.stderr)
+        print(f"error: {terminal_safe(exc)}", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
     (out / f"certificate-{record.id}.pdf").write_bytes(pdf)
     (out / f"certificate-{record.id}.json").write_bytes(bundle_bytes(signed))
     (out / f"certificate-{record.id}.badge.json").write_bytes(canonical_bytes(build_badge(record, key, settings.public_url)))
     print(f"wrote {out / f'certificate-{record.id}'}.pdf, .json and .badge.json (id {record.id})")
+    # A sample is signed but never stored, so a database check would call it UNKNOWN.
+    print(f"check it with: python -m cpd verify {out / f'certificate-{record.id}.pdf'} --offline")
     return 0
 
 
@@ -87,16 +87,16 @@ def _revoke(args: argparse.Namespace) -> int:
         with factory() as session:
             row = revoke(session, args.id, args.reason)
             session.commit()
-            print(f"revoked {safe_text(row.id)} at {row.revoked_at:%Y-%m-%d %H:%M} UTC: {safe_text(row.revoked_reason)}")
+            print(f"revoked {terminal_safe(row.id)} at {row.revoked_at:%Y-%m-%d %H:%M} UTC: {terminal_safe(row.revoked_reason)}")
     except (CertificateStateError, ValueError) as exc:
-        print(f"error: {safe_text(exc)}", file=sys.stderr)
+        print(f"error: {terminal_safe(exc)}", file=sys.stderr)
         return 1
     return 0
 
 
 def print_result(result: VerificationResult, out: TextIO) -> None:
     if not result.valid:
-        print(f"INVALID: {safe_text(result.reason)}", file=out)
+        print(f"INVALID: {terminal_safe(result.reason)}", file=out)
         return
     print(f"VALID signature ({result.kind})", file=out)
     if result.record is not None:
@@ -105,24 +105,53 @@ def print_result(result: VerificationResult, out: TextIO) -> None:
                 value = " | ".join(str(v) for v in value)
             elif isinstance(value, dict):
                 value = ", ".join(f"{k}: {v}" for k, v in value.items())
-            print(f"  {key}: {safe_text(value)}", file=out)
+            print(f"  {key}: {terminal_safe(value)}", file=out)
     elif result.credential is not None:
         subject = result.credential.get("credentialSubject", {})
         names = [i.get("identityHash") for i in subject.get("identifier", []) if isinstance(i, dict)]
-        print(f"  credential: {safe_text(result.credential.get('id'))}", file=out)
-        print(f"  achievement: {safe_text(subject.get('achievement', {}).get('name'))}", file=out)
-        print(f"  recipient: {safe_text(', '.join(str(n) for n in names))}", file=out)
+        print(f"  credential: {terminal_safe(result.credential.get('id'))}", file=out)
+        print(f"  achievement: {terminal_safe(subject.get('achievement', {}).get('name'))}", file=out)
+        print(f"  recipient: {terminal_safe(', '.join(str(n) for n in names))}", file=out)
+
+
+def _public_key(args: argparse.Namespace) -> Any:
+    """The key to verify against: ``--public-key``, else the configured key (never created here)."""
+    if args.public_key:
+        return load_public_key_pem(Path(args.public_key).read_bytes())
+    return configured_public_key(_settings(args))
+
+
+def _print_pdf_comparison(status: Any, path: Path) -> bool:
+    """Compare the PDF's bytes with the issued copy; True unless they differ."""
+    try:
+        same = status.pdf_matches(path.read_bytes())
+    except OSError:
+        same = None
+    if same is None:
+        print("pdf: not compared with the issued PDF (none stored); only the signed record above is authentic")
+        return True
+    if same:
+        print("pdf: identical to the PDF issued (SHA-256 matches the stored copy)")
+        return True
+    print(
+        "pdf: DIFFERS from the PDF issued: the printed page may have been changed; "
+        "only the signed record above is authentic"
+    )
+    return False
 
 
 def _verify(args: argparse.Namespace) -> int:
     try:
-        if args.public_key:
-            public_key = load_public_key_pem(Path(args.public_key).read_bytes())
-        else:
-            settings = _settings(args)
-            public_key = signing_key(settings.effective_signing_key_file).public_key()
+        public_key = _public_key(args)
     except (OSError, SigningKeyError) as exc:
-        print(f"error: cannot load the public key: {safe_text(exc)}", file=sys.stderr)
+        print(f"error: cannot load the public key: {terminal_safe(exc)}", file=sys.stderr)
+        return 2
+    if public_key is None:
+        print(
+            "error: no issuer key is configured (CPD_SIGNING_KEY_PEM or CPD_SIGNING_KEY_FILE); "
+            "pass the issuer's public key with --public-key key.pem",
+            file=sys.stderr,
+        )
         return 2
     result = verify_file(Path(args.file), public_key)
     print_result(result, sys.stdout)
@@ -136,18 +165,22 @@ def _verify(args: argparse.Namespace) -> int:
 
     with factory() as session:
         status = lookup(session, result.certificate_id)
+    pdf_ok = _print_pdf_comparison(status, Path(args.file)) if result.kind == "pdf" else True
     if status.status == "valid":
         print("status: valid (checked against the database)")
-        return 0
+        return 0 if pdf_ok else 1
     if status.status == "revoked":
         when = f"{status.revoked_at:%Y-%m-%d}" if status.revoked_at else "unknown date"
-        print(f"status: REVOKED on {when}: {safe_text(status.revoked_reason)}")
+        print(f"status: REVOKED on {when}: {terminal_safe(status.revoked_reason)}")
     elif status.status == "superseded":
-        print(f"status: SUPERSEDED by certificate {safe_text(status.superseded_by)}")
+        print(f"status: SUPERSEDED by certificate {terminal_safe(status.superseded_by)}")
     else:
-        # The signature is ours, so the record is authentic; a sample or another replica's store.
-        print("status: signature valid; not in this server's records (a sample, or issued with this key elsewhere)")
-        return 0
+        # Signed with our key but not in our records: a sample, another server's store, or a
+        # database restored from an old backup. Not a certificate this server can vouch for.
+        print(
+            "status: UNKNOWN to this server's records (signature valid; a sample or issued elsewhere "
+            "with this key: use --offline to check the signature only)"
+        )
     return 1
 
 
@@ -168,8 +201,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rev.add_argument("--reason", required=True)
     rev.set_defaults(func=_revoke)
 
-    ver = subparsers.add_parser("verify", help="verify a certificate PDF or JSON offline")
+    ver = subparsers.add_parser(
+        "verify",
+        help="verify a certificate PDF or JSON; with a database also its status and that the PDF is the one issued",
+        description="Exit status: 0 valid; 1 invalid, revoked, superseded, unknown to the database, or a PDF "
+        "that differs from the one issued; 2 no key or a usage error.",
+    )
     ver.add_argument("file", help="certificate PDF, certificate JSON or Open Badge JSON")
     ver.add_argument("--public-key", default=None, help="issuer public key PEM (default: the configured key)")
     ver.add_argument("--offline", action="store_true", help="do not check revocation in the database")
     ver.set_defaults(func=_verify)
+

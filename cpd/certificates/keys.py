@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -54,22 +55,35 @@ def load_or_create_private_key(path: Path) -> Ed25519PrivateKey:
     Creating silently would hide that certificates are being signed with a key
     nobody chose or backed up; losing it makes every issued certificate
     unverifiable, hence the WARNING with the path.
+
+    Two processes starting together must end up with one key: the new key is
+    written completely to a temporary file in the same folder and then
+    hard-linked into place. ``os.link`` fails if the target exists, so the
+    loser of the race reads the winner's key, which is already complete (an
+    ``O_EXCL`` create followed by a write would let it read an empty file).
     """
     path = Path(path)
-    if path.exists():
+    try:
         return load_private_key_pem(path.read_bytes())
+    except FileNotFoundError:
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
     try:
-        # O_EXCL: two processes starting together must not overwrite each other's key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return load_private_key_pem(path.read_bytes())
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return load_private_key_pem(path.read_bytes())  # another process won; its file is complete
+    finally:
+        os.unlink(tmp)
     log.warning(
         "No certificate signing key found: created a new Ed25519 key at %s (mode 0600). "
         "Back it up; set CPD_SIGNING_KEY_FILE to use another key.",
@@ -89,6 +103,21 @@ def configured_signing_key(settings: Any) -> Ed25519PrivateKey:
     """The deployment's key: ``CPD_SIGNING_KEY_PEM`` (env or secrets) wins over the key file."""
     pem = settings.signing_key_pem.get_secret_value() if settings.signing_key_pem else None
     return signing_key(settings.effective_signing_key_file, pem)
+
+
+def configured_public_key(settings: Any) -> Ed25519PublicKey | None:
+    """The deployment's public key for verifying, or None if no key is configured.
+
+    Unlike ``configured_signing_key`` this never creates a key: checking a
+    certificate against a key made up on the spot would only ever say "invalid".
+    """
+    if settings.signing_key_pem:
+        return load_private_key_pem(settings.signing_key_pem.get_secret_value()).public_key()
+    try:
+        data = Path(settings.effective_signing_key_file).read_bytes()
+    except FileNotFoundError:
+        return None
+    return load_private_key_pem(data).public_key()
 
 
 def _public(key: Ed25519PrivateKey | Ed25519PublicKey) -> Ed25519PublicKey:

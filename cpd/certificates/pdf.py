@@ -62,8 +62,9 @@ def printed_fields(record: CertificateRecord) -> dict[str, str]:
 
 def _page_data(record: CertificateRecord, design: Design, fonts: FontSet) -> dict[str, object]:
     fmt = record.format.capitalize()
-    if record.format == FORMAT_WORKSHOP and record.venue:
-        fmt = f"{fmt}, {record.venue}"
+    venue = record.venue if record.format == FORMAT_WORKSHOP and record.venue else None
+    if venue:
+        fmt = f"{fmt}, {venue}"
     return {
         "doc_title": f"{design.wording.title}: {record.learner_name}",
         "keywords": [f"certificate-id:{record.id}", f"version:{record.version}", record.module_id],
@@ -78,6 +79,7 @@ def _page_data(record: CertificateRecord, design: Design, fonts: FontSet) -> dic
         "registration": record.registration_number,
         "activity": record.activity_title,
         "format_line": fmt,
+        "venue_line": venue,
         "completion": format_date(record.completion_date),
         "hours": format_number(record.cpd_hours),
         "score_line": f"{format_number(record.score_percent)}% (pass mark {format_number(record.pass_mark_percent)}%)",
@@ -105,20 +107,42 @@ def render_certificate_pdf(signed: SignedRecord, design: Design, fonts: FontSet 
     fonts = fonts or font_set_for(design)
     record = signed.record
     ensure_printable(printed_fields(record), fonts)
+    inputs = {
+        "data": json.dumps(_page_data(record, design, fonts), ensure_ascii=False),
+        "bundle": bundle_bytes(signed).decode("utf-8"),
+        "qr": qr_svg(record.verification_url),
+    }
     pdf = typst.compile(
         _TEMPLATE_BYTES,
         font_paths=fonts.typst_fonts,
-        sys_inputs={
-            "data": json.dumps(_page_data(record, design, fonts), ensure_ascii=False),
-            "bundle": bundle_bytes(signed).decode("utf-8"),
-            "qr": qr_svg(record.verification_url),
-        },
+        sys_inputs=inputs,
         pdf_standards=PDF_STANDARDS,
         timestamp=record.issued_at,
     )
     pages = len(_PAGE_RE.findall(pdf))
     if pages != 1:
-        raise RenderError(
-            f"certificate {record.id} needs {pages} pages; shorten the objectives or accreditation statement"
-        )
+        raise RenderError(f"certificate {record.id} needs {pages} pages: {_overflow_report(inputs, fonts)}")
     return pdf
+
+
+def _overflow_report(inputs: dict[str, str], fonts: FontSet) -> str:
+    """Which parts of the page are how tall, from the template's ``<part>`` metadata (pt)."""
+    try:
+        found = json.loads(
+            typst.query(
+                _TEMPLATE_BYTES, "<part>", field="value", font_paths=fonts.typst_fonts,
+                sys_inputs={**inputs, "measure": "1"},
+            )
+        )
+        heights = {str(p["part"]): float(p["height"]) for p in found}
+        room = heights.pop("page")
+    except Exception as exc:  # the report is a courtesy; never hide the RenderError behind it
+        return f"the content is taller than one A4 page (could not measure the parts: {type(exc).__name__})"
+    used = sum(heights.values())
+    tallest = sorted(heights.items(), key=lambda kv: -kv[1])
+    parts = ", ".join(f"{name} {height / 72 * 2.54:.1f} cm" for name, height in tallest)
+    return (
+        f"the content is {used / 72 * 2.54:.1f} cm tall but the page has room for {room / 72 * 2.54:.1f} cm "
+        f"({parts}); shorten the longest of these (objectives in the module, the accreditation statement "
+        f"in the design)"
+    )

@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cpd.text import BIDI_CONTROLS
+
 RECORD_TYPE = "reality-check-cpd/certificate-record/1"
 FORMAT_ONLINE = "online self-paced"
 FORMAT_WORKSHOP = "live workshop"
@@ -35,9 +37,10 @@ def new_certificate_id() -> str:
 
 def reject_control_characters(value: str) -> str:
     # Control characters have no place on a certificate and would let a name
-    # rewrite a terminal (ANSI escapes) or hide text (bidi overrides).
+    # rewrite a terminal (ANSI escapes) or hide text (bidi overrides). The bidi
+    # list is cpd.text's, so learner forms and records refuse the same characters.
     for ch in value:
-        if unicodedata.category(ch) == "Cc" or ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+        if unicodedata.category(ch) == "Cc" or ord(ch) in BIDI_CONTROLS:
             raise ValueError(f"contains the control character U+{ord(ch):04X}")
     return value
 

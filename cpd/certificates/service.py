@@ -9,6 +9,7 @@ later returns exactly what was issued, whatever the design or code became.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -34,6 +35,7 @@ from cpd.certificates.record import (
 )
 from cpd.certificates.request import IssueRequest, build_record, verification_url
 from cpd.storage.tables import Certificate
+from cpd.text import InvalidText, clean_text
 
 __all__ = [
     "IssueRequest",
@@ -61,6 +63,13 @@ class LookupResult:
     revoked_at: datetime | None = None
     revoked_reason: str | None = None
     superseded_by: str | None = None
+    pdf_sha256: str | None = None  # of the PDF as issued; None when the database has no such certificate
+
+    def pdf_matches(self, data: bytes) -> bool | None:
+        """Whether ``data`` is byte for byte the PDF issued; None if there is no stored PDF to compare."""
+        if self.pdf_sha256 is None:
+            return None
+        return hmac.compare_digest(hashlib.sha256(data).hexdigest(), self.pdf_sha256)
 
 
 def _utc(dt: datetime | None) -> datetime | None:
@@ -204,12 +213,19 @@ def reissue_corrected(
 
 
 def revoke(session: Session, cert_id: str, reason: str, now: datetime | None = None) -> Certificate:
-    """Revoke a certificate (flushes; the caller commits). A second revoke keeps the first date and reason."""
-    reason = reject_control_characters(reason.strip()) if reason else ""
-    if not reason:
-        raise ValueError("a revocation needs a reason")
-    if len(reason) > 1000:
-        raise ValueError("the revocation reason is longer than 1000 characters")
+    """Revoke a certificate (flushes; the caller commits). A second revoke keeps the first date and reason.
+
+    The reason is shown to anyone verifying the certificate, so it gets the same
+    rule as the admin page: plain text (``cpd.text.clean_text``: no HTML or
+    script, no bidi overrides, at most 1000 characters, line breaks allowed) and
+    no control characters other than line breaks and tabs. Raises ``InvalidText``
+    (a ``ValueError``) otherwise.
+    """
+    reason = clean_text(reason, field="Reason", max_len=1000, multiline=True)
+    try:  # clean_text already refuses these; kept so the record's rule holds even if that changes
+        reject_control_characters(reason.replace("\n", "").replace("\t", ""))
+    except ValueError as exc:
+        raise InvalidText(f"Reason: {exc}") from exc
     row = session.get(Certificate, cert_id)
     if row is None:
         raise CertificateStateError(f"no certificate {cert_id!r}")
@@ -231,11 +247,11 @@ def lookup(session: Session, cert_id: str) -> LookupResult:
     if row.revoked_at is not None:
         return LookupResult(
             "revoked", cert_id, record, revoked_at=_utc(row.revoked_at),
-            revoked_reason=row.revoked_reason, superseded_by=row.superseded_by_id,
+            revoked_reason=row.revoked_reason, superseded_by=row.superseded_by_id, pdf_sha256=row.pdf_sha256,
         )
     if row.superseded_by_id is not None:
-        return LookupResult("superseded", cert_id, record, superseded_by=row.superseded_by_id)
-    return LookupResult("valid", cert_id, record)
+        return LookupResult("superseded", cert_id, record, superseded_by=row.superseded_by_id, pdf_sha256=row.pdf_sha256)
+    return LookupResult("valid", cert_id, record, pdf_sha256=row.pdf_sha256)
 
 
 def badge_of(row: Certificate) -> dict:

@@ -92,20 +92,30 @@ def _verify_json(data: bytes, public_key: Ed25519PublicKey, kind: str) -> Verifi
         parsed = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return _invalid("not valid UTF-8 JSON", kind)
+    except RecursionError:
+        return _invalid("JSON nested too deeply to be a certificate", kind)
     if isinstance(parsed, dict) and "proof" in parsed and "credentialSubject" in parsed:
         return verify_badge(parsed, public_key)
     return verify_bundle(parsed, public_key, kind=kind)
 
 
-def _verify_pdf(data: bytes, public_key: Ed25519PublicKey) -> VerificationResult:
+def _pdf_attachment(data: bytes) -> list[bytes] | None:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+
+    attachments = PdfReader(io.BytesIO(data)).attachments
+    contents = attachments.get(BUNDLE_FILENAME) if BUNDLE_FILENAME in attachments else None
+    return None if contents is None else [bytes(c) for c in contents]
+
+
+def _verify_pdf(data: bytes, public_key: Ed25519PublicKey) -> VerificationResult:
+    from pypdf.errors import PyPdfError
 
     try:
-        attachments = PdfReader(io.BytesIO(data)).attachments
-        contents = attachments.get(BUNDLE_FILENAME) if BUNDLE_FILENAME in attachments else None
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        contents = _pdf_attachment(data)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         return _invalid(f"not a readable PDF ({type(exc).__name__})", "pdf")
+    except Exception as exc:  # noqa: BLE001 - a broken upload must never crash the page or CLI
+        return _invalid(f"not a readable PDF (unexpected {type(exc).__name__} while parsing)", "pdf")
     if not contents:
         return _invalid(f"the PDF has no {BUNDLE_FILENAME} attachment", "pdf")
     if len(contents) != 1:
@@ -127,6 +137,9 @@ def verify_file(source: Path | str | bytes, public_key: Ed25519PublicKey) -> Ver
         data = bytes(source)
     if len(data) > MAX_FILE_BYTES:
         return _invalid(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    if data.lstrip()[:5] == b"%PDF-":
-        return _verify_pdf(data, public_key)
-    return _verify_json(data, public_key, "bundle")
+    try:
+        if data.lstrip()[:5] == b"%PDF-":
+            return _verify_pdf(data, public_key)
+        return _verify_json(data, public_key, "bundle")
+    except Exception as exc:  # noqa: BLE001 - whatever the input, the answer is INVALID, not a crash
+        return _invalid(f"the file could not be checked ({type(exc).__name__})")

@@ -1,8 +1,9 @@
 """The public verification page (``?verify=<id>`` or an uploaded file)."""
 
+from cpd.certificates.keys import configured_public_key
 from cpd.certificates.ui import render_verify_page
 from cpd.ui import resources
 
 
 def page() -> None:
-    render_verify_page(resources.store(), resources.settings(), signing_key_pem=resources.secret("CPD_SIGNING_KEY_PEM"))
+    render_verify_page(resources.store(), configured_public_key(resources.settings()))
