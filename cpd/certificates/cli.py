@@ -35,6 +35,26 @@ def _settings(args: argparse.Namespace) -> Any:
     return settings
 
 
+def _sample_module(settings: Any) -> dict[str, Any]:
+    """The served module's own facts, so the preview shows real titles and objectives (marked SAMPLE).
+
+    Falls back to placeholder text when the content does not validate, so a design can still be checked.
+    """
+    from cpd.content.loader import load_content, resolve_module
+
+    content = load_content([settings.modules_dir, settings.questions_dir])
+    if content.ok and settings.module_id in content.modules:
+        loaded = resolve_module(content, settings.module_id)
+        m = loaded.module
+        return dict(module_title=f"{m.title} (SAMPLE)", module_id=m.id, module_version=m.version,
+                    content_hash=loaded.content_hash, learning_objectives=[o.text for o in m.objectives],
+                    cpd_hours=m.cpd_hours, score_percent=100, pass_mark_percent=m.pass_mark,
+                    recertification_months=m.recertification_months)
+    return dict(module_title="Sample activity (SAMPLE)", module_id=settings.module_id, module_version="sample",
+                content_hash="0" * 64, learning_objectives=["Sample objective."], cpd_hours=1,
+                score_percent=100, pass_mark_percent=70, recertification_months=24)
+
+
 def _sample(args: argparse.Namespace) -> int:
     settings = _settings(args)
     out = Path(args.out)
@@ -46,19 +66,8 @@ def _sample(args: argparse.Namespace) -> int:
             attempt_id="sample",
             learner_name=args.name,
             registration_number=args.registration_number,
-            module_title="Reality Check: the safety of exosome products (SAMPLE)",
-            module_id=settings.module_id,
-            module_version="sample",
-            content_hash="0" * 64,
-            learning_objectives=[
-                "Sample objective: describe what is known about the safety of exosome products.",
-                "Sample objective: recognise unsupported product claims.",
-            ],
-            cpd_hours=2,
-            score_percent=90,
-            pass_mark_percent=80,
-            recertification_months=24,
             completed_at=now,
+            **_sample_module(settings),
         )
         record = build_record(request, design=design, public_url=settings.public_url, issued_at=now)
         signed = sign_record(record, key)
