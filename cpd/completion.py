@@ -18,7 +18,7 @@ from cpd.certificates.design import Design
 from cpd.certificates.service import (
     IssueRequest,
     current_certificate_for_attempt,
-    issue_certificate,
+    prepare_certificate,
     reissue_corrected,
 )
 from cpd.content.loader import LoadedModule
@@ -65,13 +65,17 @@ def certificate_for(
         existing = current_certificate_for_attempt(session, state.attempt_id)
         if existing is not None:
             return existing
+    # Render before the write transaction; the unique (attempt, version) key settles any race.
+    row = prepare_certificate(issue_request(loaded, state), design=design, private_key=private_key,
+                              public_url=public_url)
     try:
         with transaction(factory) as session:
-            return issue_certificate(session, issue_request(loaded, state), design=design,
-                                     private_key=private_key, public_url=public_url)
+            if current_certificate_for_attempt(session, state.attempt_id) is None:
+                session.add(row)
     except IntegrityError:  # another replica issued it a moment ago: that one stands
-        with factory() as session:
-            return current_certificate_for_attempt(session, state.attempt_id)
+        pass
+    with factory() as session:
+        return current_certificate_for_attempt(session, state.attempt_id)
 
 
 def correct_name(

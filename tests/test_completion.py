@@ -112,3 +112,20 @@ def test_correct_name_cli_refuses_html_and_unknown_ids(tmp_path):
     assert bad.returncode == 1 and "HTML or script" in bad.stderr
     unknown = cli("correct-name", "nope", "--name", "Anna", env=env)
     assert unknown.returncode == 1 and "no certificate" in unknown.stderr
+
+
+def test_two_replicas_issuing_at_once_store_one_certificate(store, mini, design, key):
+    """The results page open in two places at the moment of passing: one certificate, the same for both."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from cpd.storage.tables import Certificate
+
+    state = finish(store, mini, RIGHT)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        certs = list(pool.map(lambda _: certificate_for(store, mini, state, design=design, private_key=key,
+                                                        public_url=PUBLIC_URL), range(4)))
+    assert len({c.id for c in certs}) == 1
+    with store() as s:
+        assert s.scalar(select(func.count()).select_from(Certificate)) == 1

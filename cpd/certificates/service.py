@@ -97,19 +97,23 @@ def current_certificate_for_attempt(session: Session, attempt_id: str) -> Certif
     ).first()
 
 
-def _store(
-    session: Session,
+def render_certificate(
     signed: SignedRecord,
     *,
     attempt_id: str,
     design: Design,
     private_key: Ed25519PrivateKey,
     public_url: str,
-    fonts: FontSet | None,
+    fonts: FontSet | None = None,
 ) -> Certificate:
+    """The certificate row, rendered and signed but not yet stored.
+
+    Rendering takes milliseconds warm and over 100 ms cold; doing it before the
+    write transaction keeps SQLite's write lock short for everyone else.
+    """
     pdf = render_certificate_pdf(signed, design, fonts)
     badge = build_badge(signed.record, private_key, public_url)
-    row = Certificate(
+    return Certificate(
         id=signed.record.id,
         attempt_id=attempt_id,
         version=signed.record.version,
@@ -123,6 +127,27 @@ def _store(
         badge_json=canonical_bytes(badge).decode("utf-8"),
         issued_at=signed.record.issued_at,
     )
+
+
+def prepare_certificate(
+    request: IssueRequest,
+    *,
+    design: Design,
+    private_key: Ed25519PrivateKey,
+    public_url: str,
+    now: datetime | None = None,
+    fonts: FontSet | None = None,
+) -> Certificate:
+    """Version 1 for a passed attempt, ready to ``session.add``; no database needed."""
+    record = build_record(request, design=design, public_url=public_url, issued_at=_now(now))
+    return render_certificate(sign_record(record, private_key), attempt_id=request.attempt_id, design=design,
+                              private_key=private_key, public_url=public_url, fonts=fonts)
+
+
+def _store(session: Session, signed: SignedRecord, *, attempt_id: str, design: Design,
+           private_key: Ed25519PrivateKey, public_url: str, fonts: FontSet | None) -> Certificate:
+    row = render_certificate(signed, attempt_id=attempt_id, design=design, private_key=private_key,
+                             public_url=public_url, fonts=fonts)
     session.add(row)
     session.flush()
     return row
@@ -147,12 +172,11 @@ def issue_certificate(
     existing = current_certificate_for_attempt(session, request.attempt_id)
     if existing is not None:
         return existing
-    record = build_record(request, design=design, public_url=public_url, issued_at=_now(now))
-    signed = sign_record(record, private_key)
-    return _store(
-        session, signed, attempt_id=request.attempt_id, design=design,
-        private_key=private_key, public_url=public_url, fonts=fonts,
-    )
+    row = prepare_certificate(request, design=design, private_key=private_key, public_url=public_url,
+                              now=now, fonts=fonts)
+    session.add(row)
+    session.flush()
+    return row
 
 
 class _Unchanged:
