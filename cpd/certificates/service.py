@@ -144,15 +144,6 @@ def prepare_certificate(
                               private_key=private_key, public_url=public_url, fonts=fonts)
 
 
-def _store(session: Session, signed: SignedRecord, *, attempt_id: str, design: Design,
-           private_key: Ed25519PrivateKey, public_url: str, fonts: FontSet | None) -> Certificate:
-    row = render_certificate(signed, attempt_id=attempt_id, design=design, private_key=private_key,
-                             public_url=public_url, fonts=fonts)
-    session.add(row)
-    session.flush()
-    return row
-
-
 def issue_certificate(
     session: Session,
     request: IssueRequest,
@@ -227,10 +218,10 @@ def reissue_corrected(
         issued_at=_now(now).isoformat(),
     )
     signed = sign_record(CertificateRecord.model_validate(data), private_key)
-    row = _store(
-        session, signed, attempt_id=old.attempt_id, design=design,
-        private_key=private_key, public_url=public_url, fonts=fonts,
-    )
+    row = render_certificate(signed, attempt_id=old.attempt_id, design=design,
+                             private_key=private_key, public_url=public_url, fonts=fonts)
+    session.add(row)
+    session.flush()  # the new row first: the old one then points at it
     old.superseded_by_id = row.id
     session.flush()
     return row
