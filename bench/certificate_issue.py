@@ -15,7 +15,7 @@ import statistics
 import sys
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -62,12 +62,12 @@ def request(i: int, name: str = "Zoë Ångström-Müller") -> IssueRequest:
         score_percent=86.7,
         pass_mark_percent=80,
         recertification_months=24,
-        completed_at=datetime.now(timezone.utc),
+        completed_at=datetime.now(UTC),
     )
 
 
 def typst_issue(i: int, design: Design, key: Ed25519PrivateKey) -> bytes:
-    record = build_record(request(i), design=design, public_url=PUBLIC_URL, issued_at=datetime.now(timezone.utc))
+    record = build_record(request(i), design=design, public_url=PUBLIC_URL, issued_at=datetime.now(UTC))
     signed = sign_record(record, key)
     build_badge(record, key, PUBLIC_URL)
     return render_certificate_pdf(signed, design)
@@ -118,7 +118,7 @@ def fpdf_render(record: CertificateRecord, bundle: bytes) -> bytes:
 
 
 def fpdf_issue(i: int, design: Design, key: Ed25519PrivateKey) -> bytes:
-    record = build_record(request(i), design=design, public_url=PUBLIC_URL, issued_at=datetime.now(timezone.utc))
+    record = build_record(request(i), design=design, public_url=PUBLIC_URL, issued_at=datetime.now(UTC))
     signed = sign_record(record, key)
     build_badge(record, key, PUBLIC_URL)
     return fpdf_render(record, bundle_bytes(signed))
@@ -141,7 +141,7 @@ def measure(fn, design, key) -> tuple[float, float]:
 def db_batch(design: Design, key: Ed25519PrivateKey) -> float:
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Session(engine) as s:
         for i in range(BATCH):
             s.add(Learner(id=f"l{i}", name="L", email="l@x", profession="p", created_at=now))

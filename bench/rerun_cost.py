@@ -200,7 +200,7 @@ class Tab:
         self.values: dict[str, tuple[str, object]] = {}  # widget id -> (WidgetState field, value)
         self.last = Render()
 
-    async def __aenter__(self) -> "Tab":
+    async def __aenter__(self) -> Tab:
         host = f"127.0.0.1:{self.server.port}"
         self.ws = await websockets.connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"],
                                            origin=f"http://{host}", max_size=None)
@@ -320,10 +320,10 @@ class Costs:
     phase_proc_s: float = 0.0  # /proc utime+stime over the same span (10 ms ticks): cross-check of the probe
     wall_s: float = 0.0
 
-    def begin(self, server: "Server") -> None:
+    def begin(self, server: Server) -> None:
         self._p0, self._c0, self._t0 = server.proc_stat_s(), server.cpu_ns(), time.monotonic()
 
-    def end(self, server: "Server") -> None:
+    def end(self, server: Server) -> None:
         self.phase_proc_s = server.proc_stat_s() - self._p0
         self.phase_probe_s = (server.cpu_ns() - self._c0) / 1e9
         self.wall_s = time.monotonic() - self._t0

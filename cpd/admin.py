@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from cpd.certificates.service import revoke
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, Certificate, Learner
-from cpd.timeutil import as_utc
 from cpd.text import clean_text
+from cpd.timeutil import as_utc
 
 _hasher = PasswordHasher()
 

@@ -7,7 +7,7 @@ frozen bytes).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.exc import IntegrityError
@@ -43,7 +43,7 @@ def issue_request(loaded: LoadedModule, state: AttemptState) -> IssueRequest:
         score_percent=state.percent or 0.0,
         pass_mark_percent=m.pass_mark,
         recertification_months=m.recertification_months,
-        completed_at=state.completed_at or datetime.now(timezone.utc),
+        completed_at=state.completed_at or datetime.now(UTC),
         delivery_format=state.delivery_format,  # type: ignore[arg-type]
         venue=state.venue,
     )

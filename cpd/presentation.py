@@ -9,8 +9,9 @@ stored answer.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from cpd.content.loader import LoadedModule
 from cpd.content.models import Item, MatrixItem, RationalePairItem, Reference, SelectAllItem, SingleBestItem

@@ -11,8 +11,9 @@ written once. Responses are plain dicts (what the store keeps as JSON):
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from cpd.content.models import Item, MatrixItem, RationalePairItem, SelectAllItem, SingleBestItem
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from mini_answers import LEARNER, RIGHT, finish
 from streamlit.testing.v1 import AppTest
 
 from cpd import admin
@@ -15,7 +16,6 @@ from cpd.completion import certificate_for
 from cpd.settings import get_settings
 from cpd.storage.db import open_store
 from cpd.text import InvalidText
-from mini_answers import LEARNER, RIGHT, finish
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from mini_answers import LEARNER, RIGHT, WRONG
+from mini_answers import answer_phase as answer_all
 
 from cpd import attempts
 from cpd.attempts import InvalidInput, InvalidToken, OutOfOrder
 from cpd.presentation import feedback, public_item
 from cpd.results import summarise
 from cpd.storage.tables import Attempt, Learner, Response
-
-from mini_answers import LEARNER, RIGHT, WRONG
-from mini_answers import answer_phase as answer_all
 
 
 def count(store, table):
@@ -71,7 +70,7 @@ def test_forged_resume_tokens_are_refused(store, mini, token):
 
 
 def test_expired_resume_token_is_refused(store, mini):
-    then = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    then = datetime(2026, 1, 1, tzinfo=UTC)
     token, _ = attempts.start_attempt(store, mini, LEARNER, now=then)
     assert attempts.resume(store, token, now=then + timedelta(days=1))
     with pytest.raises(InvalidToken, match="expired"):

@@ -5,15 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_certificates_support import (  # noqa: F401
+    DEFAULT_DESIGN,
+    NOW,
+    PUBLIC_URL,
+    design,
+    make_request,
+    needs_cjk,
+    private_key,
+)
 
 from cpd.certificates.bundle import sign_record
 from cpd.certificates.design import DesignError, load_design
 from cpd.certificates.fonts import MissingGlyphsError, ensure_printable, font_set_for, missing_glyphs
 from cpd.certificates.pdf import render_certificate_pdf
 from cpd.certificates.request import build_record
-from test_certificates_support import (  # noqa: F401
-    DEFAULT_DESIGN, NOW, PUBLIC_URL, design, make_request, needs_cjk, private_key,
-)
 
 SCRIPT_NAMES = ["Zoë Ångström-Müller", "Σωκράτης Παπαδόπουλος", "Анна Каренина", "محمد عبد الله"]
 

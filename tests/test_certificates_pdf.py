@@ -18,14 +18,22 @@ import unicodedata
 
 import pytest
 from pypdf import PdfReader
+from test_certificates_support import (  # noqa: F401
+    NOW,
+    PUBLIC_URL,
+    REPO,
+    design,
+    make_request,
+    needs_cjk,
+    pdf_bundle,
+    pdf_text,
+    private_key,
+)
 
 from cpd.certificates.bundle import sign_record
 from cpd.certificates.pdf import RenderError, render_certificate_pdf
 from cpd.certificates.qr import qr_svg
 from cpd.certificates.request import build_record
-from test_certificates_support import (  # noqa: F401
-    NOW, PUBLIC_URL, REPO, design, make_request, needs_cjk, pdf_bundle, pdf_text, private_key,
-)
 
 
 def _render(design, private_key, name, **overrides):

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
+from test_certificates_support import NOW, PUBLIC_URL, design, make_request, private_key  # noqa: F401
 
 from cpd.certificates.keys import (
     SigningKeyError,
@@ -28,7 +29,6 @@ from cpd.certificates.keys import (
 from cpd.certificates.record import CertificateRecord, canonical_bytes, canonical_json, new_certificate_id
 from cpd.certificates.request import add_months, build_record
 from cpd.certificates.signing import sign, verify
-from test_certificates_support import NOW, PUBLIC_URL, design, make_request, private_key  # noqa: F401
 
 
 def test_canonical_json_form(design):
@@ -114,7 +114,7 @@ def test_key_created_once_when_threads_race(tmp_path):
         path = tmp_path / str(round_) / "signing-key.pem"
         barrier = threading.Barrier(12)
         with ThreadPoolExecutor(12) as pool:
-            ids = list(pool.map(lambda _: _create_key_id(path, barrier), range(12)))
+            ids = list(pool.map(lambda _, p=path, b=barrier: _create_key_id(p, b), range(12)))
         assert len(set(ids)) == 1, ids
         assert ids[0] == key_id(load_private_key_pem(path.read_bytes()))
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

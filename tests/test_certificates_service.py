@@ -5,10 +5,21 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from test_certificates_support import (  # noqa: F401
+    NOW,
+    PUBLIC_URL,
+    design,
+    make_request,
+    other_key,
+    pdf_bundle,
+    pdf_text,
+    private_key,
+    session_factory,
+)
 
 from cpd.certificates import cli
 from cpd.certificates.fonts import MissingGlyphsError
@@ -27,11 +38,8 @@ from cpd.certificates.verify import verify_file
 from cpd.settings import Settings
 from cpd.storage.tables import Certificate
 from cpd.text import InvalidText, terminal_safe
-from test_certificates_support import (  # noqa: F401
-    NOW, PUBLIC_URL, design, make_request, other_key, pdf_bundle, pdf_text, private_key, session_factory,
-)
 
-LATER = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+LATER = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 
 def _issue(session, design, private_key, **kw):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from cpd.storage.tables import Attempt, Base, Learner
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DESIGN = REPO / "certificates" / "default.yaml"
 PUBLIC_URL = "https://cpd.example.org"
-NOW = datetime(2026, 3, 5, 14, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 5, 14, 30, tzinfo=UTC)
 
 needs_cjk = pytest.mark.skipif(not system_cjk_dirs(), reason="Debian package fonts-noto-cjk not installed")
 

@@ -7,6 +7,7 @@ import io
 import pytest
 from cryptography.hazmat.primitives import serialization
 from streamlit.testing.v1 import AppTest
+from test_certificates_support import NOW, PUBLIC_URL, design, make_request, private_key, session_factory  # noqa: F401
 
 from cpd.certificates.bundle import sign_record
 from cpd.certificates.keys import configured_public_key
@@ -14,7 +15,6 @@ from cpd.certificates.pdf import render_certificate_pdf
 from cpd.certificates.request import build_record
 from cpd.certificates.service import issue_certificate, revoke
 from cpd.settings import Settings
-from test_certificates_support import NOW, PUBLIC_URL, design, make_request, private_key, session_factory  # noqa: F401
 
 NASTY = "**Bold** <img src=x onerror=alert(1)> [link](https://evil.example) #set page(fill: red)"
 

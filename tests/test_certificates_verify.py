@@ -7,6 +7,16 @@ import json
 from datetime import date
 
 import pytest
+from test_certificates_support import (  # noqa: F401
+    NOW,
+    PUBLIC_URL,
+    design,
+    make_request,
+    other_key,
+    pdf_bundle,
+    private_key,
+    replace_attachment,
+)
 
 from cpd.certificates.bundle import bundle_bytes, sign_record
 from cpd.certificates.openbadge import build_badge, did_key
@@ -14,9 +24,6 @@ from cpd.certificates.pdf import render_certificate_pdf
 from cpd.certificates.record import CertificateRecord, canonical_bytes
 from cpd.certificates.request import build_record
 from cpd.certificates.verify import Status, verify_file
-from test_certificates_support import (  # noqa: F401
-    NOW, PUBLIC_URL, design, make_request, other_key, pdf_bundle, private_key, replace_attachment,
-)
 
 RECORD_FIELDS = sorted(CertificateRecord.model_fields)
 

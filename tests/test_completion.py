@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from mini_answers import LEARNER as BASE_LEARNER
+from mini_answers import RIGHT, WRONG
+from mini_answers import finish as finish_attempt
 from pypdf import PdfReader
 
 from cpd import attempts
@@ -17,8 +20,6 @@ from cpd.certificates.keys import load_or_create_private_key
 from cpd.certificates.service import lookup
 from cpd.completion import certificate_for, correct_name
 from cpd.storage.db import open_store
-from mini_answers import LEARNER as BASE_LEARNER, RIGHT, WRONG
-from mini_answers import finish as finish_attempt
 
 ROOT = Path(__file__).resolve().parent.parent
 LEARNER = {**BASE_LEARNER, "registration_number": "GMC 7654321"}

@@ -11,8 +11,9 @@ import dataclasses
 import re
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import streamlit as st

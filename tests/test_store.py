@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
 
+from mini_answers import LEARNER, RIGHT
 from sqlalchemy import func, inspect, select, text
 
 from cpd import attempts
 from cpd.storage.db import make_engine, migrate, open_store
 from cpd.storage.tables import Attempt, Response
-from mini_answers import LEARNER, RIGHT
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
@@ -64,5 +65,5 @@ def test_stored_times_come_back_in_utc_whatever_the_database_session_zone():
     from cpd.timeutil import as_utc
 
     la = timezone(timedelta(hours=-8))
-    assert as_utc(datetime(2026, 2, 28, 19, 0, tzinfo=la)) == datetime(2026, 3, 1, 3, 0, tzinfo=timezone.utc)
-    assert as_utc(datetime(2026, 3, 1, 3, 0)).tzinfo is timezone.utc
+    assert as_utc(datetime(2026, 2, 28, 19, 0, tzinfo=la)) == datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
+    assert as_utc(datetime(2026, 3, 1, 3, 0)).tzinfo is UTC

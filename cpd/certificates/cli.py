@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from cpd.certificates.bundle import bundle_bytes, sign_record
 from cpd.certificates.design import DesignError, load_design
@@ -61,7 +62,7 @@ def _sample(args: argparse.Namespace) -> int:
     try:
         design = load_design(Path(args.design) if args.design else settings.certificates_dir / "default.yaml")
         key = configured_signing_key(settings)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         request = IssueRequest(
             attempt_id="sample",
             learner_name=args.name,

@@ -17,7 +17,7 @@ certificate key:
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -65,7 +65,7 @@ def verification_method(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 
 
 def _iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return dt.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def unsigned_credential(record: CertificateRecord, public_url: str) -> dict[str, Any]:
@@ -88,7 +88,7 @@ def unsigned_credential(record: CertificateRecord, public_url: str) -> dict[str,
         description += f" at {record.venue}"
     if record.learning_objectives:
         description += ". Learning objectives: " + " ".join(record.learning_objectives)
-    valid_until = datetime.combine(record.valid_until, time(23, 59, 59), tzinfo=timezone.utc)
+    valid_until = datetime.combine(record.valid_until, time(23, 59, 59), tzinfo=UTC)
     return {
         "@context": list(CONTEXTS),
         "id": record.verification_url,
@@ -100,7 +100,7 @@ def unsigned_credential(record: CertificateRecord, public_url: str) -> dict[str,
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": identifiers,
-            "activityEndDate": _iso(datetime.combine(record.completion_date, time(0, 0), tzinfo=timezone.utc)),
+            "activityEndDate": _iso(datetime.combine(record.completion_date, time(0, 0), tzinfo=UTC)),
             "creditsEarned": record.cpd_hours,
             "achievement": {
                 "id": f"{base}/achievements/{record.module_id}/{record.module_version}",

@@ -7,12 +7,12 @@ the JSON it received.
 
 from __future__ import annotations
 
-import json
 import base64
+import json
 import re
 import secrets
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -109,7 +109,7 @@ class CertificateRecord(BaseModel):
         # One timezone and whole seconds so the JSON form is stable ("...Z").
         if v.tzinfo is None:
             raise ValueError("issued_at must be timezone-aware")
-        return v.astimezone(timezone.utc).replace(microsecond=0)
+        return v.astimezone(UTC).replace(microsecond=0)
 
     @model_validator(mode="after")
     def _consistent(self) -> CertificateRecord:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -27,11 +27,11 @@ from cpd.certificates.pdf import render_certificate_pdf
 from cpd.certificates.record import (
     CERTIFICATE_ID_RE,
     CertificateRecord,
-    reject_control_characters,
     canonical_bytes,
     canonical_json,
     new_certificate_id,
     record_to_data,
+    reject_control_characters,
 )
 from cpd.certificates.request import IssueRequest, build_record, verification_url
 from cpd.storage.tables import Certificate
@@ -76,11 +76,11 @@ def _utc(dt: datetime | None) -> datetime | None:
     # SQLite returns naive datetimes even for timezone-aware columns; we store UTC.
     if dt is None:
         return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def _now(now: datetime | None) -> datetime:
-    return (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+    return (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
 
 
 def stored_record(row: Certificate) -> CertificateRecord:

@@ -6,7 +6,8 @@ shown with ``st.text`` — never through Markdown or HTML.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -50,7 +50,7 @@ class Reference(Strict):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _needs_locator(self) -> "Reference":
+    def _needs_locator(self) -> Reference:
         if not self.doi and not self.url:
             raise ValueError("a reference needs a doi or a url")
         return self
@@ -96,7 +96,7 @@ class SingleBestItem(ItemBase):
     certainty: bool = False  # certainty-based marking, active when the module allows it
 
     @model_validator(mode="after")
-    def _one_correct(self) -> "SingleBestItem":
+    def _one_correct(self) -> SingleBestItem:
         n = sum(o.correct for o in self.options)
         if n == 0:
             raise ValueError("no correct answer: mark exactly one option correct: true")
@@ -117,7 +117,7 @@ class SelectAllItem(ItemBase):
     options: list[Option] = Field(min_length=3)
 
     @model_validator(mode="after")
-    def _some_correct(self) -> "SelectAllItem":
+    def _some_correct(self) -> SelectAllItem:
         if not any(o.correct for o in self.options):
             raise ValueError("no correct answer: mark at least one option correct: true")
         return self
@@ -145,7 +145,7 @@ class MatrixItem(ItemBase):
     rows: list[MatrixRow] = Field(min_length=2)
 
     @model_validator(mode="after")
-    def _answers_are_columns(self) -> "MatrixItem":
+    def _answers_are_columns(self) -> MatrixItem:
         ids = {c.id for c in self.columns}
         for i, row in enumerate(self.rows):
             if row.answer not in ids:
@@ -166,7 +166,7 @@ class RationalePairItem(ItemBase):
     reasons: list[Option] = Field(min_length=2)
 
     @model_validator(mode="after")
-    def _one_correct_each(self) -> "RationalePairItem":
+    def _one_correct_each(self) -> RationalePairItem:
         for part in ("actions", "reasons"):
             n = sum(o.correct for o in getattr(self, part))
             if n != 1:
@@ -182,7 +182,7 @@ class RationalePairItem(ItemBase):
 
 
 Item = Annotated[
-    Union[SingleBestItem, SelectAllItem, MatrixItem, RationalePairItem],
+    SingleBestItem | SelectAllItem | MatrixItem | RationalePairItem,
     Field(discriminator="type"),
 ]
 ITEM_TYPES = ("single_best", "select_all", "matrix", "rationale_pair")
@@ -260,7 +260,7 @@ class Module(Strict):
         return v
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> "Module":
+    def _dates_in_order(self) -> Module:
         if not (self.release_date <= self.last_review_date < self.termination_date):
             raise ValueError("dates must satisfy release_date <= last_review_date < termination_date")
         return self

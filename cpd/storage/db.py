@@ -8,9 +8,9 @@ in 0.6 s. Reads start a plain BEGIN, so in WAL mode they never wait for a writer
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from alembic import command
 from alembic.config import Config

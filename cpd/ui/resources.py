@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 
 import streamlit as st
-from sqlalchemy.orm import Session, sessionmaker
-
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session, sessionmaker
 
 from cpd.attempts import module_for
 from cpd.certificates.design import Design, load_default_design
