@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast validate bench clean
+.PHONY: install run test test-fast lint validate bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,13 @@ run: install  ## start the app on the embedded SQLite default (data in ./data)
 	$(PY) -m cpd validate
 	$(PY) -m streamlit run app.py
 
-test: install  ## install what tests need (Chromium, fonts, PostgreSQL check) and run the whole suite
+test: install lint  ## install what tests need (Chromium, fonts, PostgreSQL check), lint, and run the whole suite
 	bash scripts/test-prereqs.sh
 	$(PY) -m pytest
+
+lint: install  ## ruff on the repository, mypy on the engine
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test-fast: install  ## the suite without the browser tests
 	$(PY) -m pytest -m 'not browser'

@@ -121,7 +121,7 @@ def save_snapshot(session: Session, loaded: LoadedModule, now: datetime) -> None
     """Insert-if-absent: a room of learners starting at once all try to save the same snapshot."""
     if session.get(ContentSnapshot, loaded.content_hash) is not None:
         return
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[session.bind.dialect.name]
+    insert: Any = {"postgresql": pg_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name]
     session.execute(
         insert(ContentSnapshot)
         .values(
@@ -157,7 +157,7 @@ def module_for(factory: sessionmaker[Session], content_hash: str) -> LoadedModul
 # --- state -------------------------------------------------------------------
 
 def _state(session: Session, attempt: Attempt) -> AttemptState:
-    learner = session.get(Learner, attempt.learner_id)
+    learner = session.get_one(Learner, attempt.learner_id)
     rows = session.scalars(select(Response).where(Response.attempt_id == attempt.id).order_by(Response.id)).all()
     answers = tuple(
         Answer(r.phase, r.item_id, json.loads(r.answer_json), r.certainty, r.points, r.max_points, r.correct, r.cbm_marks)
@@ -354,10 +354,10 @@ def submit_evaluation(
 ) -> AttemptState:
     """The learner's evaluation and reflective note, for their CPD portfolio."""
     messages = []
-    for label, value in (("Relevance", relevance), ("Balance", balance)):
-        if value not in (1, 2, 3, 4, 5):
+    for label, rating in (("Relevance", relevance), ("Balance", balance)):
+        if rating not in (1, 2, 3, 4, 5):
             messages.append(f"{label}: choose a rating from 1 to 5")
-    texts = {}
+    texts: dict[str, str] = {}
     for key, label, value in (("intended_change", "Intended change in practice", intended_change),
                               ("reflection", "Reflective note", reflection)):
         try:

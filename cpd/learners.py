@@ -34,20 +34,20 @@ class LearnerInput(BaseModel):
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, v: object) -> str:
-        return clean_text(v, field="Name", max_len=120)  # type: ignore[return-value]
+        return clean_text(v, field="Name", max_len=120)
 
     @field_validator("email", mode="before")
     @classmethod
     def _email(cls, v: object) -> str:
         text = clean_text(v, field="E-mail", max_len=254)
-        if not _EMAIL.match(text or ""):
+        if not _EMAIL.match(text):
             raise InvalidText("E-mail: this does not look like an e-mail address (name@example.org)")
-        return text.lower()  # type: ignore[union-attr]
+        return text.lower()
 
     @field_validator("profession", mode="before")
     @classmethod
     def _profession(cls, v: object) -> str:
-        return clean_text(v, field="Profession", max_len=120)  # type: ignore[return-value]
+        return clean_text(v, field="Profession", max_len=120)
 
     @field_validator("registration_number", mode="before")
     @classmethod

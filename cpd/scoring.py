@@ -11,7 +11,7 @@ written once. Responses are plain dicts (what the store keeps as JSON):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,7 +105,7 @@ def score_rationale_pair(item: RationalePairItem, response: Mapping[str, Any]) -
     return ItemScore(float(right), 1.0, right, parts={action: a_ok, reason: r_ok})
 
 
-_RULES = {
+_RULES: dict[str, Callable[[Any, Mapping[str, Any]], ItemScore]] = {
     "single_best": score_single_best,
     "select_all": score_select_all,
     "matrix": score_matrix,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Literal, overload
 
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|javascript:", re.IGNORECASE)
 
@@ -16,6 +17,10 @@ class InvalidText(ValueError):
     pass
 
 
+@overload
+def clean_text(value: object, *, field: str, max_len: int, required: Literal[True] = ..., multiline: bool = False) -> str: ...
+@overload
+def clean_text(value: object, *, field: str, max_len: int, required: bool, multiline: bool = False) -> str | None: ...
 def clean_text(value: object, *, field: str, max_len: int, required: bool = True, multiline: bool = False) -> str | None:
     """Normalise one text field or raise InvalidText with a message a learner can act on."""
     if value is None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 
+@overload
+def as_utc(dt: datetime) -> datetime: ...
+@overload
+def as_utc(dt: None) -> None: ...
 def as_utc(dt: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes (stored as UTC); PostgreSQL returns the session's time zone."""
     if dt is None:

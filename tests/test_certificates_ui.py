@@ -21,7 +21,7 @@ NASTY = "**Bold** <img src=x onerror=alert(1)> [link](https://evil.example) #set
 
 def _page(session_factory, settings):
     from cpd.certificates.keys import configured_public_key
-    from cpd.certificates.ui import render_verify_page
+    from cpd.ui.verify_view import render_verify_page
 
     render_verify_page(session_factory, configured_public_key(settings))
 

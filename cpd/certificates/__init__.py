@@ -1,5 +1,5 @@
 """Signed, verifiable CPD certificates: record, PDF, Open Badge, verification.
 
-Streamlit is imported only by ``cpd.certificates.ui``; everything else runs in
+Streamlit is never imported here (the verify page is ``cpd.ui.verify_view``); everything runs in
 workers, the CLI and tests without a UI.
 """

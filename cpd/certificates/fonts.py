@@ -107,14 +107,14 @@ def _font_set(specs: tuple[tuple[str, str | None], ...], dirs: tuple[Path, ...])
     for family, wanted_path in specs:
         candidates = by_family.get(family.casefold(), [])
         if wanted_path is not None:
-            candidates = [c for c in candidates if Path(c.path).resolve() == Path(wanted_path).resolve()]
+            candidates = [c for c in candidates if Path(c.path or "").resolve() == Path(wanted_path).resolve()]
         if not candidates:
             log.warning("Certificate font family %r not found; certificates print without it.", family)
             missing.append(family)
             continue
         best = min(candidates, key=lambda c: (c.style != "normal", abs(c.weight - 400)))
         families.append(best.family)
-        faces.append(FontFace(best.family, Path(best.path), best.index))
+        faces.append(FontFace(best.family, Path(best.path or ""), best.index))
     return FontSet(tuple(families), tuple(faces), tuple(missing), fonts)
 
 

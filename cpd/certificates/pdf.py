@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from typing import Any
 
 import typst
 
@@ -21,7 +22,7 @@ from cpd.certificates.qr import qr_svg
 from cpd.certificates.record import FORMAT_WORKSHOP, CertificateRecord
 from cpd.certificates.typst_template import TEMPLATE
 
-PDF_STANDARDS: list[str] = ["a-3a", "ua-1"]
+PDF_STANDARDS: Any = ["a-3a", "ua-1"]  # typst.compile takes a list of its standard names
 _TEMPLATE_BYTES = TEMPLATE.encode("utf-8")
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",

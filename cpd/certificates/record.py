@@ -13,15 +13,15 @@ import re
 import secrets
 import unicodedata
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cpd.text import BIDI_CONTROLS
 
-RECORD_TYPE = "reality-check-cpd/certificate-record/1"
-FORMAT_ONLINE = "online self-paced"
-FORMAT_WORKSHOP = "live workshop"
+RECORD_TYPE: Final = "reality-check-cpd/certificate-record/1"
+FORMAT_ONLINE: Final = "online self-paced"
+FORMAT_WORKSHOP: Final = "live workshop"
 DeliveryFormat = Literal["online self-paced", "live workshop"]
 
 # Ids are issued as 128 random bits in lower-case base32 (26 characters): easy to read out

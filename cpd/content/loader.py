@@ -133,6 +133,7 @@ def _parse(doc: YamlDocument, content: ContentSet) -> None:
     if not isinstance(data, dict):
         content.errors.append(ContentError(doc.file, 1, "", "expected a mapping of fields at the top level"))
         return
+    model: type[Case] | type[Module]
     if "stages" in data:
         kind, model = "case", Case
     elif "cases" in data:
@@ -149,7 +150,7 @@ def _parse(doc: YamlDocument, content: ContentSet) -> None:
         if kind == "case" and isinstance(data.get("id"), str):
             content._failed_cases.add(data["id"])  # its errors are reported; spare the follow-on ones
         return
-    registry = content.modules if kind == "module" else content.cases
+    registry: dict[str, Any] = content.modules if kind == "module" else content.cases
     if obj.id in registry:
         first = content._docs[f"{kind}:{obj.id}"].file
         content.errors.append(doc.error(("id",), f"duplicate {kind} id {obj.id!r} (also in {first})"))
@@ -218,13 +219,14 @@ def _cross_check(content: ContentSet) -> None:
         module_items: set[str] = set()
         complete = True  # all its cases loaded: only then can "unused" be judged
         for ci, case_id in enumerate(module.cases):
-            case = content.cases.get(case_id)
-            if case is None and case_id in content._failed_cases:
+            maybe_case = content.cases.get(case_id)
+            if maybe_case is None and case_id in content._failed_cases:
                 complete = False
                 continue
-            if case is None:
+            if maybe_case is None:
                 errors.append(mdoc.error(("cases", ci), f"case {case_id!r} does not exist (no file in questions/ has this id)"))
                 continue
+            case = maybe_case
             used_cases.add(case_id)
             cdoc = content._docs[f"case:{case_id}"]
             for si, stage in enumerate(case.stages):

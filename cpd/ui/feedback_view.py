@@ -23,7 +23,7 @@ def show_feedback(fb: Feedback) -> None:
         st.warning(f"Partly right: {pts}.", icon=":material/rule:")
     else:
         st.error(f"Not right: {pts}.", icon=":material/cancel:")
-    if fb.cbm_marks is not None:
+    if fb.cbm_marks is not None and fb.certainty is not None:
         st.markdown(f"Certainty: {CERTAINTY_LABELS[fb.certainty]} → certainty-based mark **{fb.cbm_marks:+d}**.")
     for part in fb.parts:
         if part.chosen is not None:  # matrix row

@@ -134,13 +134,16 @@ def _pretest(loaded: LoadedModule, state: AttemptState) -> None:
         remember(attempts.skip_pretest(resources.store(), state.attempt_id))
         st.rerun()
     slot = st.empty()
-    if _ask(loaded, state, attempts.next_item(loaded, state), slot) is not None:
+    item_id = attempts.next_item(loaded, state)
+    assert item_id is not None  # the pre-test phase ends with its last answer
+    if _ask(loaded, state, item_id, slot) is not None:
         st.rerun()  # the next pre-test question (no feedback to show in between)
 
 
 def _cases(loaded: LoadedModule, state: AttemptState) -> None:
     """One run per submitted answer: the feedback replaces the form in the same run, no st.rerun."""
     item_id = attempts.next_item(loaded, state)
+    assert item_id is not None  # the cases phase ends with its last answer
     progress = st.empty()
     with progress:
         _progress(loaded, state, "cases")

@@ -1,7 +1,7 @@
 """The public verification page (``?verify=<id>`` or an uploaded file)."""
 
 from cpd.certificates.keys import configured_public_key
-from cpd.certificates.ui import render_verify_page
+from cpd.ui.verify_view import render_verify_page
 from cpd.ui import resources
 
 
