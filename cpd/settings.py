@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     signing_key_pem: SecretStr | None = Field(default=None, description="The key itself (PEM), e.g. from secrets.")
     public_url: str = Field(default="http://localhost:8501", description="Base URL used in links and QR codes.")
     admin_password_hash: str | None = Field(default=None, description="argon2 hash guarding admin actions.")
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="Where mail goes: smtp://host:25, smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host:465"
+        " (see cpd.mail.config). Unset: mail waits in the outbox.",
+    )
+    mail_from: str = Field(default="Reality Check CPD <no-reply@localhost>", description="The From of every message.")
 
     @property
     def effective_database_url(self) -> str:
