@@ -68,12 +68,14 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
-        if self.server.delay:
+        if self.server.delay and not self.server.keep_before_reply:
             await asyncio.sleep(self.server.delay)
         message = BytesParser(policy=policy.default).parsebytes(envelope.content)
         with self.server.lock:
             self.server.received.append(message)
             self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.server.delay and self.server.keep_before_reply:  # kept, but the sender does not hear so yet
+            await asyncio.sleep(self.server.delay)
         return "250 Message accepted for delivery"
 
 
@@ -83,6 +85,9 @@ class LocalSmtp:
         self.port = free_port()
         self.tls, self.users, self.delay = tls, users or {}, delay
         self.refuse: set[str] = set()
+        # With a delay: keep each message first, then wait before the 250 reply. A sender that dies in
+        # that gap never learns the message arrived and sends it again (the case de-duplication is for).
+        self.keep_before_reply = False
         self.received: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()

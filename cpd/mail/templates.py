@@ -2,7 +2,13 @@
 
 Jinja2 renders them; the HTML environment escapes every value (autoescape),
 so a name like ``<script>`` arrives as text. Undefined variables are errors,
-not blanks, so a template and its caller cannot drift apart unnoticed.
+not blanks, so a template and its caller cannot drift apart unnoticed; an
+optional value is tested with ``{% if name is defined and name %}``.
+
+Templates shipped: ``invite`` (link, expires, role; optional name,
+organisation), ``password_reset`` and ``sign_in_link`` (link, expires;
+optional name, and for a sign-in link an optional purpose such as "confirm
+your e-mail address"), ``test`` (public_url).
 """
 
 from __future__ import annotations
