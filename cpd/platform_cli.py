@@ -1,4 +1,4 @@
-"""Command-line subcommands of the platform: ``migrate``, ``audit verify`` and ``worker``.
+"""Command-line subcommands of the platform: ``migrate``, ``audit verify``, ``mail test`` and ``worker``.
 
 ``register(subparsers)`` is added to ``python -m cpd`` by ``cpd.cli``. Each
 command opens the configured store itself (``CPD_DATABASE_URL``, else SQLite in
@@ -107,6 +107,28 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mail_test(args: argparse.Namespace) -> int:
+    """Send the test message now (not through the outbox), to check CPD_SMTP_URL and CPD_MAIL_FROM."""
+    from cpd.mail import MailConfigError, MailError, compose, parse_smtp_url, render, send
+
+    settings = get_settings()
+    if settings.smtp_url is None:
+        print("error: CPD_SMTP_URL is not set", file=sys.stderr)
+        return 2
+    try:
+        config = parse_smtp_url(settings.smtp_url.get_secret_value())
+        message = compose(render("test", {"public_url": settings.public_url}), to=args.to, sender=settings.mail_from)
+        send(message, config)
+    except (MailConfigError, ValueError) as exc:
+        print(f"error: {terminal_safe(exc)}", file=sys.stderr)
+        return 2
+    except MailError as exc:
+        print(f"error: {terminal_safe(exc)}", file=sys.stderr)
+        return 1
+    print(f"sent a test message to {terminal_safe(args.to)} through {terminal_safe(config.describe())}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("migrate", help="bring the configured database to the newest schema (the deploy step)")
     p.set_defaults(func=cmd_migrate)
@@ -122,6 +144,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     which.add_argument("--org", default=None, help="check only this organisation's chain (default: every chain)")
     which.add_argument("--deployment", action="store_true", help="check only the deployment-wide chain")
     v.set_defaults(func=cmd_audit_verify)
+
+    mail_p = subparsers.add_parser("mail", help="mail settings")
+    mail_sub = mail_p.add_subparsers(dest="mail_command", required=True)
+    t = mail_sub.add_parser("test", help="send a test message now, to check CPD_SMTP_URL and CPD_MAIL_FROM",
+                            description="Exit status: 0 sent; 1 the server could not be reached or refused; "
+                            "2 a setting or the address is wrong.")
+    t.add_argument("to", help="the address to send to")
+    t.set_defaults(func=cmd_mail_test)
 
     w = subparsers.add_parser(
         "worker",

@@ -131,3 +131,28 @@ def test_a_refused_recipient_is_refused_for_good(smtp_server):
     msg = compose(render("test", {"public_url": "x"}), to="gone@example.org", sender=SENDER)
     with pytest.raises(MailRejected, match="550"):
         send(msg, parse_smtp_url(smtp_server.url))
+
+
+def _cli(*args, **env_extra):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CPD_")}
+    return subprocess.run([sys.executable, "-m", "cpd", *args], capture_output=True, text=True, timeout=60,
+                          env={**env, **env_extra}, cwd=Path(__file__).resolve().parent.parent)
+
+
+def test_the_mail_test_command_sends_now_or_says_what_is_wrong(smtp_server):
+    ok = _cli("mail", "test", "ops@example.org", CPD_SMTP_URL=smtp_server.url, CPD_MAIL_FROM=SENDER)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("sent a test message to ops@example.org through smtp://127.0.0.1:")
+    (got,) = smtp_server.wait_for(1)
+    assert got["Subject"] == "Reality Check CPD: test message" and got["From"] == SENDER
+    assert _cli("mail", "test", "ops@example.org").stderr.strip() == "error: CPD_SMTP_URL is not set"
+    bad = _cli("mail", "test", "ops@example.org", CPD_SMTP_URL="smtp://u:hunter22@mail.example.org")
+    assert bad.returncode == 2 and "without TLS" in bad.stderr and "hunter22" not in bad.stderr
+    smtp_server.stop()
+    down = _cli("mail", "test", "ops@example.org", CPD_SMTP_URL=smtp_server.url)
+    assert down.returncode == 1 and "ConnectionRefusedError" in down.stderr

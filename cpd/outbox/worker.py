@@ -8,7 +8,7 @@ the app process from the ``st.App`` lifespan hook::
 
     @asynccontextmanager
     async def lifespan(app):
-        worker = start_background_worker(session_factory)  # a daemon thread
+        worker = start_background_worker(session_factory, settings=settings)  # a daemon thread
         try:
             yield
         finally:
@@ -147,9 +147,13 @@ def run_until_idle(factory: sessionmaker[Session], handlers: dict[str, Handler] 
 
 
 def run_forever(factory: sessionmaker[Session], stop: threading.Event, handlers: dict[str, Handler] | None = None,
-                options: WorkerOptions | None = None, *, poll_seconds: float | None = None) -> None:
-    """Deliver until ``stop`` is set; sleeps ``poll_seconds`` when there is nothing to do."""
-    settings = get_settings()
+                options: WorkerOptions | None = None, *, poll_seconds: float | None = None,
+                settings: Settings | None = None) -> None:
+    """Deliver until ``stop`` is set; sleeps ``poll_seconds`` when there is nothing to do.
+
+    ``settings`` (default: the environment's) configure the handlers (SMTP) and the defaults.
+    """
+    settings = settings or get_settings()
     handlers = handlers_for(settings) if handlers is None else handlers
     opts = options or WorkerOptions.from_settings(settings)
     poll = settings.outbox_poll_seconds if poll_seconds is None else poll_seconds
@@ -169,11 +173,12 @@ class BackgroundWorker:
     """A worker on a daemon thread; ``stop()`` lets the effect in hand finish and gives the rest back."""
 
     def __init__(self, factory: sessionmaker[Session], handlers: dict[str, Handler] | None = None,
-                 options: WorkerOptions | None = None, poll_seconds: float | None = None) -> None:
+                 options: WorkerOptions | None = None, poll_seconds: float | None = None,
+                 settings: Settings | None = None) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=run_forever, args=(factory, self._stop, handlers, options),
-            kwargs={"poll_seconds": poll_seconds}, name="cpd-outbox-worker", daemon=True,
+            kwargs={"poll_seconds": poll_seconds, "settings": settings}, name="cpd-outbox-worker", daemon=True,
         )
 
     def start(self) -> BackgroundWorker:
@@ -193,6 +198,11 @@ class BackgroundWorker:
 
 
 def start_background_worker(factory: sessionmaker[Session], handlers: dict[str, Handler] | None = None,
-                            options: WorkerOptions | None = None, poll_seconds: float | None = None) -> BackgroundWorker:
-    """Start a worker thread in this process (the app's lifespan hook); keep it and call ``stop()`` on shutdown."""
-    return BackgroundWorker(factory, handlers, options, poll_seconds).start()
+                            options: WorkerOptions | None = None, poll_seconds: float | None = None,
+                            settings: Settings | None = None) -> BackgroundWorker:
+    """Start a worker thread in this process (the app's lifespan hook); keep it and call ``stop()`` on shutdown.
+
+    Pass the app's ``settings`` (with Streamlit secrets laid over the environment) so the mail
+    handler sees a ``CPD_SMTP_URL`` kept in secrets.
+    """
+    return BackgroundWorker(factory, handlers, options, poll_seconds, settings).start()
