@@ -39,7 +39,7 @@ def compose(
     """A multipart/alternative message (plain text first, then HTML). Bad addresses raise ValueError."""
     msg = EmailMessage()
     msg["From"] = sender
-    msg["To"] = _one_address(to)
+    msg["To"] = plain_address(to)
     msg["Subject"] = mail.subject
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = message_id or make_msgid(domain=_domain(sender))
@@ -80,7 +80,8 @@ def send(message: EmailMessage, config: SmtpConfig) -> None:
         raise MailError(f"could not send through {config.describe()}: {type(exc).__name__}: {exc}") from None
 
 
-def _one_address(to: str) -> str:
+def plain_address(to: str) -> str:
+    """One bare address (no display name, no list), normalised; ValueError otherwise."""
     if not isinstance(to, str) or any(ch in to for ch in "\r\n,;<>\"") or to.count("@") != 1:
         raise ValueError("the recipient must be one plain e-mail address")
     local, domain = to.strip().rsplit("@", 1)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cpd.mail import MailConfigError, compose, parse_smtp_url, render, send
-from cpd.mail.sender import MailRejected
+from cpd.mail.sender import MailRejected, plain_address
 from cpd.outbox.handlers import Effect, Handler, PermanentFailure, register
 from cpd.outbox.store import enqueue
 from cpd.settings import Settings
@@ -27,7 +27,7 @@ KIND = "mail"
 def enqueue_mail(session: Session, dedupe_key: str, *, to: str, template: str, context: dict[str, Any]) -> int:
     """Queue one templated message to ``to``; the same ``dedupe_key`` again queues nothing more."""
     mail = render(template, context)
-    compose(mail, to=to, sender="check <check@localhost>")  # a bad address fails the caller now, not the worker
+    plain_address(to)  # a bad address fails the caller now, not the worker later
     return enqueue(session, KIND, dedupe_key, {"to": to, "subject": mail.subject, "text": mail.text, "html": mail.html,
                                                "template": template})
 
