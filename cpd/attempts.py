@@ -28,7 +28,7 @@ from cpd.behaviours.grading import grade, passed
 from cpd.content.loader import LoadedModule
 from cpd.content.models import Case, Module
 from cpd.learners import LearnerInput
-from cpd.scoring import InvalidResponse, ItemScore, incomplete, score_item
+from cpd.scoring import InvalidResponse, ItemScore, incomplete, max_points, score_item
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, ContentSnapshot, Evaluation, Learner, Response
 from cpd.text import InvalidText, clean_text
@@ -94,7 +94,8 @@ class AttemptState:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
+    """Times are stored in UTC: SQLite keeps a datetime's wall time and drops its zone."""
+    return as_utc(now) or datetime.now(UTC)
 
 
 
@@ -383,7 +384,8 @@ def _finish_if_done(session: Session, attempt: Attempt, loaded: LoadedModule, be
         attempt.phase = "cases"
         return _state(session, attempt)
     answers = state.answered("cases").values()
-    available = sum(a.max_points for a in answers)
+    # Every item of the phase counts, answered or not (a facilitator may close an item nobody answered).
+    available = sum(max_points(loaded.item(i)) for i in item_sequence(loaded, "cases"))
     g = grade([ItemScore(a.points, a.max_points, a.correct, a.cbm_marks) for a in answers],
               loaded.module.delivery.grading, available)
     attempt.points, attempt.max_points = sum(a.points for a in answers), available

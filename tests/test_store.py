@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC
+from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from mini_answers import LEARNER, RIGHT
 from sqlalchemy import func, inspect, select, text
 
@@ -59,11 +61,22 @@ def test_on_sqlite_a_reader_does_not_hold_up_a_writer(tmp_path, mini):
     assert len(state.answers) == 1
 
 
-def test_stored_times_come_back_in_utc_whatever_the_database_session_zone():
-    from datetime import datetime, timedelta, timezone
-
-    from cpd.timeutil import as_utc
-
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_stored_times_come_back_in_utc_whatever_the_database_session_zone(backend, tmp_path, request, mini):
+    """A start time given in Los Angeles, stored, and read back through a connection whose own time zone is
+    Los Angeles (PostgreSQL converts timestamptz to the session zone), comes back as the same instant in UTC."""
     la = timezone(timedelta(hours=-8))
-    assert as_utc(datetime(2026, 2, 28, 19, 0, tzinfo=la)) == datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
-    assert as_utc(datetime(2026, 3, 1, 3, 0)).tzinfo is UTC
+    started = datetime(2026, 2, 28, 19, 0, tzinfo=la)
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cpd.sqlite3'}"
+    else:
+        url = request.getfixturevalue("pg_schema_url") + "%20-ctimezone%3DAmerica/Los_Angeles"
+    store = open_store(url)
+    if backend == "postgres":
+        with store() as s:
+            assert s.execute(text("show timezone")).scalar() == "America/Los_Angeles"
+    token, _ = attempts.start_attempt(store, mini, {**LEARNER, "email": f"{uuid.uuid4().hex}@example.org"}, now=started)
+    back = attempts.resume(store, token, now=started)
+    assert back.started_at == datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
+    assert back.started_at.tzinfo is UTC
+    store.kw["bind"].dispose()
