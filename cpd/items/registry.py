@@ -17,7 +17,6 @@ MODULES = (
     "select_all",
     "matrix",
     "rationale_pair",
-    "true_false",
 )
 
 TYPES: dict[str, ItemType[Any]] = {t.name: t for t in (import_module(f"cpd.items.{m}").TYPE for m in MODULES)}
