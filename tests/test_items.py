@@ -226,3 +226,19 @@ def test_each_types_form_returns_the_response_its_widgets_were_set_to(name):
     normalise = {"options": sorted}  # checkbox order is the view's order
     assert {k: normalise.get(k, lambda v: v)(v) for k, v in response.items()} == \
         {k: normalise.get(k, lambda v: v)(v) for k, v in wanted.items()}
+
+
+# --- answer distributions through classify --------------------------------------------------------
+
+def test_a_rooms_answers_are_counted_per_option_row_or_part():
+    from cpd.analysis import distribution
+
+    assert distribution(example("single_best"), [{"option": "coa"}, {"option": "coa"}, {"option": "invoice"}]) == \
+        {"": {"coa": 2, "invoice": 1}}
+    assert distribution(example("select_all"), [{"options": ["lot", "photo"]}, {"options": ["lot"]}]) == \
+        {"lot": {"lot": 2}, "photo": {"photo": 1}}
+    assert distribution(example("matrix"), [{"rows": {"fever": "report", "pink": "report"}},
+                                            {"rows": {"fever": "watch"}}]) == \
+        {"fever": {"report": 1, "watch": 1}, "pink": {"report": 1}}
+    assert distribution(example("rationale_pair"), [{"action": "use", "reason": "trace"}]) == \
+        {"action": {"use": 1}, "reason": {"trace": 1}}
