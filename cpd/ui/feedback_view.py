@@ -26,7 +26,7 @@ def show_feedback(fb: Feedback) -> None:
     if fb.cbm_marks is not None and fb.certainty is not None:
         st.markdown(f"Certainty: {CERTAINTY_LABELS[fb.certainty]} → certainty-based mark **{fb.cbm_marks:+.3g}**.")
     for part in fb.parts:
-        if part.chosen is not None:  # matrix row
+        if part.chosen is not None:  # a part answered by a choice of its own (a matrix row)
             verdict = "✔ Right:" if part.is_correct else "✘ Not right:"
             line = f"{verdict} **{part.text}** — you chose *{part.chosen}*"
             if not part.is_correct:
