@@ -513,3 +513,15 @@ def test_a_matrix_with_a_row_left_open_shows_an_error_and_stores_nothing(data_di
     assert errors(at) == ["Choose an answer for every row (1 of 2 still open)."]
     assert current_item(at) == ("cases", "q-grid")
     assert rows(data_dir, "responses") == 2
+
+
+def test_retrying_from_two_tabs_makes_one_new_attempt_and_tells_the_second_tab(data_dir):
+    first = cases_to_results(start(open_app(), pretest=False), WRONG)
+    second = open_app(token_of(first))  # the same failed attempt open in another tab
+    first = click(first, "Start a new attempt")
+    assert current_item(first) == ("cases", "q-source")
+    second = click(second, "Start a new attempt")
+    assert [w.value for w in second.warning] == [
+        "This attempt has already been retried: continue with the new attempt "
+        "(its resume link was shown where you started it)."]
+    assert rows(data_dir, "attempts") == 2
