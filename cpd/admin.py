@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cpd import audit
 from cpd.certificates.service import revoke
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, Certificate, Learner
@@ -118,8 +119,15 @@ def recent_certificates(factory: sessionmaker[Session], limit: int = 50) -> list
     ]
 
 
-def revoke_certificate(factory: sessionmaker[Session], certificate_id: str, reason: str) -> Certificate:
-    """Revoke with a reason in plain text (it is shown publicly on the verification page)."""
+def revoke_certificate(
+    factory: sessionmaker[Session], certificate_id: str, reason: str, *, actor_id: str | None = None
+) -> Certificate:
+    """Revoke with a reason in plain text (it is shown publicly on the verification page).
+
+    The audit entry (ids only: the reason stays on the certificate) is written in the same transaction.
+    """
     text = clean_text(reason, field="Reason", max_len=1000, multiline=True)
     with transaction(factory) as session:
-        return revoke(session, certificate_id.strip(), text)
+        row = revoke(session, certificate_id.strip(), text)
+        audit.append(session, "certificate.revoke", actor_id=actor_id, targets={"certificate": row.id})
+        return row

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from cpd import audit
 from cpd.attempts import AttemptState
 from cpd.certificates.design import Design
 from cpd.certificates.service import (
@@ -86,8 +87,12 @@ def correct_name(
     design: Design,
     private_key: Ed25519PrivateKey,
     public_url: str,
+    actor_id: str | None = None,
 ) -> Certificate:
-    """A misspelt name: a new signed version supersedes the old, and the learner's profile is fixed too."""
+    """A misspelt name: a new signed version supersedes the old, and the learner's profile is fixed too.
+
+    The audit entry records the ids (certificates and learner), never the names.
+    """
     name = clean_text(new_name, field="Name", max_len=120)
     with transaction(factory) as session:
         row = reissue_corrected(session, certificate_id, design=design, private_key=private_key,
@@ -96,4 +101,7 @@ def correct_name(
         learner = session.get(Learner, attempt.learner_id) if attempt is not None else None
         if learner is not None:
             learner.name = name
+        audit.append(session, "certificate.correct_name", actor_id=actor_id,
+                     targets={"certificate": row.id, "supersedes": row.supersedes_id,
+                              "learner": learner.id if learner is not None else None})
         return row

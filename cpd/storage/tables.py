@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -128,3 +129,91 @@ class ContentSnapshot(Base):
     module_version: Mapped[str] = mapped_column(String(40))
     content_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Token(Base):
+    """Every link and code the product hands out (``cpd.tokens``): only the SHA-256 of the secret is kept.
+
+    ``subject_id`` is what the token opens (an attempt, an account, an invitation);
+    ``max_uses`` is 1 for single-use links, NULL for tokens that live until they
+    expire or are revoked (sessions, resume links, device tokens).
+    """
+
+    __tablename__ = "tokens"
+    __table_args__ = (Index("ix_tokens_subject_purpose", "subject_id", "purpose"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    organisation_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    data_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    max_uses: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditEntry(Base):
+    """One link of a hash chain (``cpd.audit``): one chain per organisation, one for the deployment.
+
+    ``chain`` is the organisation id, or ``-`` for deployment-wide actions (a
+    NULL could not take part in the unique key that stops a chain forking).
+    Hashed content holds ids only, never names or e-mail addresses.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_audit_chain_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    organisation_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    action: Mapped[str] = mapped_column(String(80))
+    targets_json: Mapped[str] = mapped_column(Text, default="{}")
+    details_json: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The newest link of each chain, so cutting rows off the end is noticed too."""
+
+    __tablename__ = "audit_heads"
+
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxEffect(Base):
+    """A side effect (an e-mail, a statement) written with the change that causes it (``cpd.outbox``).
+
+    A worker claims due rows under a lease, runs them outside the claim
+    transaction and marks them done; a worker that dies leaves the lease to
+    expire and another takes the row over (delivery at least once, with
+    ``dedupe_key`` passed to the receiver).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("kind", "dedupe_key", name="uq_outbox_kind_dedupe"),
+        Index("ix_outbox_due", "status", "next_try_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    payload_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | done | dead
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lease_owner: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
