@@ -1,20 +1,15 @@
-"""What an administrator may do, behind an argon2-hashed password.
+"""What an administrator may do with certificates: list what was issued, revoke with a reason.
 
-The password itself is never stored: the deployment holds only its argon2 hash
-(``CPD_ADMIN_PASSWORD_HASH`` or the Streamlit secret of that name), made with
-``python -m cpd admin-password``.
+Who may do it is decided by accounts and roles (``cpd.accounts``): the
+Administration page offers these to deployment administrators only, because
+certificates are not yet tied to an organisation.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,70 +19,6 @@ from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, Certificate, Learner
 from cpd.text import clean_text
 from cpd.timeutil import as_utc
-
-_hasher = PasswordHasher()
-
-
-def hash_password(password: str) -> str:
-    if len(password) < 12:
-        raise ValueError("use at least 12 characters")
-    return _hasher.hash(password)
-
-
-def check_password(password_hash: str | None, password: str) -> bool:
-    """False for a wrong password, and for a missing or malformed hash (admin then stays shut)."""
-    if not password_hash or not password:
-        return False
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-class LoginThrottle:
-    """Process-wide: after ``limit`` wrong passwords within ``window`` seconds, sign-in waits.
-
-    Kept per process rather than per browser session, because a new session is
-    free to open; argon2 already makes each guess cost ~50 ms of CPU.
-    """
-
-    def __init__(self, limit: int = 5, window: float = 300.0, lockout: float = 60.0) -> None:
-        self.limit, self.window, self.lockout = limit, window, lockout
-        self._failures: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def wait_seconds(self, now: float | None = None) -> float:
-        """How long sign-in is closed from ``now`` (0 when open)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            while self._failures and now - self._failures[0] > self.window:
-                self._failures.popleft()
-            if len(self._failures) < self.limit:
-                return 0.0
-            return max(0.0, self._failures[-1] + self.lockout - now)
-
-    def failed(self, now: float | None = None) -> None:
-        with self._lock:
-            self._failures.append(time.monotonic() if now is None else now)
-
-    def succeeded(self) -> None:
-        with self._lock:
-            self._failures.clear()
-
-
-THROTTLE = LoginThrottle()
-
-
-def sign_in(password_hash: str | None, password: str, throttle: LoginThrottle = THROTTLE) -> str | None:
-    """None when signed in, else the message to show."""
-    wait = throttle.wait_seconds()
-    if wait:
-        return f"Too many wrong passwords. Try again in {int(wait) + 1} seconds."
-    if check_password(password_hash, password):
-        throttle.succeeded()
-        return None
-    throttle.failed()
-    return "Wrong password."
 
 
 @dataclass(frozen=True)

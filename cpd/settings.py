@@ -33,7 +33,14 @@ class Settings(BaseSettings):
     signing_key_file: Path | None = Field(default=None, description="Ed25519 private key (PEM).")
     signing_key_pem: SecretStr | None = Field(default=None, description="The key itself (PEM), e.g. from secrets.")
     public_url: str = Field(default="http://localhost:8501", description="Base URL used in links and QR codes.")
-    admin_password_hash: str | None = Field(default=None, description="argon2 hash guarding admin actions.")
+    admin_password_hash: str | None = Field(
+        default=None,
+        description="Retired shared admin password (argon2 hash): read once by `python -m cpd user migrate-admin`.",
+    )
+    trusted_proxy_hops: int = Field(
+        default=0, ge=0, le=5,
+        description="Reverse proxies in front of the app that append to X-Forwarded-For (0: use the peer address).",
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -46,6 +46,8 @@ def send_link(factory: sessionmaker[Session], account_id: str, purpose: tokens.P
         account = session.get(Account, account_id)
         if account is None or account.disabled_at is not None:
             raise LinkError("No such account")
+        if actor is not None and not actor.may_manage(account.organisation_id):
+            raise LinkError("You may not manage accounts there")
         org = session.get(Organisation, account.organisation_id) if account.organisation_id else None
         issued = tokens.issue(session, purpose, account.id, organisation_id=account.organisation_id)
         url = link_url(public_url, issued.token)

@@ -75,3 +75,12 @@ def module_of(content_hash: str) -> LoadedModule:
     if loaded is not None and loaded.content_hash == content_hash:
         return loaded
     return module_for(store(), content_hash)
+
+
+@st.cache_resource(show_spinner=False)
+def warn_about_retired_settings() -> None:
+    """Once per process: the shared admin password is retired; accounts replace it."""
+    if settings().admin_password_hash:
+        log.warning("CPD_ADMIN_PASSWORD_HASH is set but no longer opens anything: administrators sign in with "
+                    "their own accounts. Run `python -m cpd user migrate-admin EMAIL` once to turn it into an "
+                    "administrator account, then remove the setting.")

@@ -42,11 +42,17 @@ def _healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> str:
+def app_data_dir(tmp_path_factory) -> Path:
+    """The served app's data dir (its SQLite database), for tests that set up accounts."""
+    return tmp_path_factory.mktemp("browser-data")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir) -> str:
     """`streamlit run app.py` on the fixture module `mini`, with its own empty data dir."""
     port = _free_port()
     url = f"http://localhost:{port}"
-    data_dir = tmp_path_factory.mktemp("browser-data")
+    data_dir = app_data_dir
     env = {
         **os.environ,
         "CPD_MODULES_DIR": str(FIXTURE_CONTENT / "modules"),
