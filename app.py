@@ -14,12 +14,8 @@ from cpd.web import WebContext, lifespan, middleware, routes
 
 PAGE_SCRIPT = Path(__file__).resolve().parent / "cpd" / "ui" / "main.py"
 
-app = st.App(
-    PAGE_SCRIPT,
-    routes=routes(WebContext(settings=resources.settings, store=resources.store)),
-    middleware=middleware(resources.settings),
-    lifespan=lifespan,
-)
+context = WebContext(settings=resources.settings, store=resources.store)
+app = st.App(PAGE_SCRIPT, routes=routes(context), middleware=middleware(resources.settings), lifespan=lifespan(context))
 
 if __name__ == "__main__":  # `python app.py` works too
     app.run()

@@ -1,4 +1,4 @@
-"""Command-line subcommands of the platform: ``migrate`` and ``audit verify``.
+"""Command-line subcommands of the platform: ``migrate``, ``audit verify``, ``mail test`` and ``worker``.
 
 ``register(subparsers)`` is added to ``python -m cpd`` by ``cpd.cli``. Each
 command opens the configured store itself (``CPD_DATABASE_URL``, else SQLite in
@@ -78,6 +78,57 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Deliver the outbox until SIGTERM or SIGINT, or until nothing is due with ``--once``."""
+    import logging
+    import signal
+    import threading
+    from datetime import timedelta
+
+    from cpd.outbox.worker import WorkerOptions, run_forever, run_until_idle
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    factory = getattr(args, "session_factory", None)
+    if factory is None:
+        from cpd.storage.db import open_store
+
+        factory = open_store(settings.effective_database_url)
+    lease = timedelta(seconds=args.lease_seconds) if args.lease_seconds else None
+    options = WorkerOptions.from_settings(settings, batch_size=args.batch, lease=lease)
+    if args.once:
+        done = run_until_idle(factory, options=options)
+        print(f"delivered {done.delivered}, to retry {done.retrying}, failed for good {done.dead}")
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    run_forever(factory, stop, options=options, poll_seconds=args.poll_seconds)
+    return 0
+
+
+def cmd_mail_test(args: argparse.Namespace) -> int:
+    """Send the test message now (not through the outbox), to check CPD_SMTP_URL and CPD_MAIL_FROM."""
+    from cpd.mail import MailConfigError, MailError, compose, parse_smtp_url, render, send
+
+    settings = get_settings()
+    if settings.smtp_url is None:
+        print("error: CPD_SMTP_URL is not set", file=sys.stderr)
+        return 2
+    try:
+        config = parse_smtp_url(settings.smtp_url.get_secret_value())
+        message = compose(render("test", {"public_url": settings.public_url}), to=args.to, sender=settings.mail_from)
+        send(message, config)
+    except (MailConfigError, ValueError) as exc:
+        print(f"error: {terminal_safe(exc)}", file=sys.stderr)
+        return 2
+    except MailError as exc:
+        print(f"error: {terminal_safe(exc)}", file=sys.stderr)
+        return 1
+    print(f"sent a test message to {terminal_safe(args.to)} through {terminal_safe(config.describe())}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("migrate", help="bring the configured database to the newest schema (the deploy step)")
     p.set_defaults(func=cmd_migrate)
@@ -93,3 +144,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     which.add_argument("--org", default=None, help="check only this organisation's chain (default: every chain)")
     which.add_argument("--deployment", action="store_true", help="check only the deployment-wide chain")
     v.set_defaults(func=cmd_audit_verify)
+
+    mail_p = subparsers.add_parser("mail", help="mail settings")
+    mail_sub = mail_p.add_subparsers(dest="mail_command", required=True)
+    t = mail_sub.add_parser("test", help="send a test message now, to check CPD_SMTP_URL and CPD_MAIL_FROM",
+                            description="Exit status: 0 sent; 1 the server could not be reached or refused; "
+                            "2 a setting or the address is wrong.")
+    t.add_argument("to", help="the address to send to")
+    t.set_defaults(func=cmd_mail_test)
+
+    w = subparsers.add_parser(
+        "worker",
+        help="deliver the outbox (mail) until SIGTERM or SIGINT",
+        description="Several workers may run at once, on one machine or many: claims are leased. "
+        "SIGTERM or SIGINT finishes the effect in hand and gives the rest of the batch back.",
+    )
+    w.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    w.add_argument("--batch", type=int, default=None, help="effects claimed at once (default: CPD_OUTBOX_BATCH_SIZE)")
+    w.add_argument("--lease-seconds", type=float, default=None, help="claim lease (default: CPD_OUTBOX_LEASE_SECONDS)")
+    w.add_argument("--poll-seconds", type=float, default=None, help="idle wait (default: CPD_OUTBOX_POLL_SECONDS)")
+    w.set_defaults(func=cmd_worker)

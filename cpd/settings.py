@@ -41,6 +41,22 @@ class Settings(BaseSettings):
         default=0, ge=0, le=5,
         description="Reverse proxies in front of the app that append to X-Forwarded-For (0: use the peer address).",
     )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="Where mail goes: smtp://host:25, smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host:465"
+        " (see cpd.mail.config). Unset: mail waits in the outbox.",
+    )
+    mail_from: str = Field(default="Reality Check CPD <no-reply@localhost>", description="The From of every message.")
+    outbox_worker_in_app: bool = Field(
+        default=True, description="Run an outbox worker inside each app process (false: only `python -m cpd worker`).",
+    )
+    outbox_poll_seconds: float = Field(default=2.0, gt=0, description="How often an idle worker looks for work.")
+    outbox_batch_size: int = Field(default=20, ge=1, le=500, description="Effects a worker claims at once.")
+    outbox_lease_seconds: float = Field(
+        default=120.0, gt=0, description="How long a claim lasts before another worker may take the effect over."
+    )
+    outbox_retry_seconds: float = Field(default=30.0, gt=0, description="First retry delay; doubles each try, up to an hour.")
+    outbox_max_tries: int = Field(default=12, ge=1, description="Tries before an effect is marked failed for good.")
 
     @property
     def effective_database_url(self) -> str:

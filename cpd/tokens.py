@@ -164,7 +164,9 @@ def lookup(session: Session, purpose: Purpose | str, token: object, *, now: date
     if digest is None:
         return None
     now = _now(now)
-    row = session.scalar(select(Token).where(Token.token_hash == digest, Token.purpose == p.value))
+    row = session.scalar(  # populate_existing: a revoke or redeem earlier in this session is seen
+        select(Token).where(Token.token_hash == digest, Token.purpose == p.value).execution_options(populate_existing=True)
+    )
     if row is None or not hmac.compare_digest(row.token_hash, digest) or not _usable(row, p, now):
         return None
     return _record(row)

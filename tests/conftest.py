@@ -25,6 +25,16 @@ FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 PG_URL = os.environ.get("CPD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture
+def smtp_server(tmp_path):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, running; ``.stop()``, ``.start()``, ``.messages()``."""
+    from smtp_server import LocalSmtp
+
+    server = LocalSmtp(tmp_path).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def mini() -> LoadedModule:
     return load_module([FIXTURE_CONTENT], "mini")

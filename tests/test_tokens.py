@@ -165,3 +165,11 @@ def test_bad_requests_are_refused_with_a_reason(store):
             tokens.issue(s, Purpose.INVITE, "x", ttl=timedelta(0))
         with pytest.raises(tokens.TokenError, match="max_uses"):
             tokens.issue(s, Purpose.INVITE, "x", max_uses=0)
+
+
+def test_a_revocation_is_seen_at_once_by_the_session_that_made_it(store):
+    issued = _issue(store, Purpose.SESSION)
+    with transaction(store) as s:
+        assert tokens.lookup(s, Purpose.SESSION, issued.token, now=T0) is not None
+        tokens.revoke_all(s, "user-1", Purpose.SESSION, now=T0)
+        assert tokens.lookup(s, Purpose.SESSION, issued.token, now=T0) is None

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cpd import audit, tokens
-from cpd.accounts import mail
+from cpd.accounts.links import expires_text
+from cpd.outbox.mail import enqueue_mail
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, Certificate, Learner
 
@@ -45,8 +46,10 @@ def send_email_proof(factory: sessionmaker[Session], learner_id: str, *, public_
             raise ProofError("No such learner")
         issued = tokens.issue(session, tokens.Purpose.SIGN_IN_LINK, learner.id, data={"kind": KIND, "email": learner.email})
         url = f"{public_url.rstrip('/')}{CONFIRM_PATH}?token={issued.token}"
-        minutes = int(tokens.POLICIES[tokens.Purpose.SIGN_IN_LINK].ttl.total_seconds() // 60)
-        mail.queue_email(session, mail.email_proof(learner.email, url, minutes=minutes), dedupe_key=f"{KIND}:{issued.id}")
+        enqueue_mail(session, f"{KIND}:{issued.id}", to=learner.email, template="sign_in_link",
+                     context={"name": learner.name, "link": url, "expires": expires_text(issued.expires_at),
+                              "purpose": "confirm your e-mail address, so your earlier attempts and certificates are "
+                                         "shown together"})
 
 
 def is_email_proof(factory: sessionmaker[Session], token: str) -> bool:

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cpd import audit, tokens
-from cpd.accounts import mail
 from cpd.accounts.directory import Principal, create_account, normalise_email, organisation_by_slug, roles_of
 from cpd.accounts.passwords import hash_password
+from cpd.outbox.mail import enqueue_mail
 from cpd.storage.db import transaction
 from cpd.storage.tables import Account, Organisation
 
@@ -24,6 +24,10 @@ SET_PASSWORD_PATH = "/auth/set-password"
 
 class LinkError(ValueError):
     """The link is unknown, used, expired or revoked (one message for all: which, is nobody's business)."""
+
+
+def expires_text(when: datetime) -> str:
+    return f"on {when.astimezone(UTC):%d %B %Y at %H:%M} UTC"
 
 
 def link_url(public_url: str, token: str) -> str:
@@ -50,15 +54,11 @@ def send_link(factory: sessionmaker[Session], account_id: str, purpose: tokens.P
             raise LinkError("You may not manage accounts there")
         org = session.get(Organisation, account.organisation_id) if account.organisation_id else None
         issued = tokens.issue(session, purpose, account.id, organisation_id=account.organisation_id)
-        url = link_url(public_url, issued.token)
-        policy = tokens.POLICIES[purpose]
+        context = {"name": account.name, "link": link_url(public_url, issued.token), "expires": expires_text(issued.expires_at)}
         if purpose == tokens.Purpose.INVITE:
-            roles = sorted(roles_of(session, account.id))
-            message = mail.invitation(account.email, url, organisation=org.name if org else None,
-                                      role=" and ".join(roles) or "member", days=policy.ttl.days)
-        else:
-            message = mail.password_reset(account.email, url, minutes=int(policy.ttl.total_seconds() // 60))
-        mail.queue_email(session, message, dedupe_key=f"{purpose.value}:{issued.id}")
+            context |= {"organisation": org.name if org else None,
+                        "role": " and ".join(sorted(roles_of(session, account.id))) or "member"}
+        enqueue_mail(session, f"{purpose.value}:{issued.id}", to=account.email, template=purpose.value, context=context)
         audit.append(session, f"account.{purpose.value}_sent", organisation_id=account.organisation_id,
                      actor_id=actor.account_id if actor else None, targets={"account": account.id, "token": issued.id})
 

@@ -6,12 +6,14 @@ Starlette's own test client.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
@@ -20,6 +22,8 @@ from cpd.storage.db import open_store
 from cpd.web import auth
 from cpd.web.auth import WebContext
 from cpd.web.security import OriginCheckMiddleware, SecurityHeadersMiddleware
+
+log = logging.getLogger("cpd.web")
 
 __all__ = ["WebContext", "default_context", "lifespan", "middleware", "routes"]
 
@@ -47,7 +51,28 @@ def middleware(settings: Callable[[], Settings] = get_settings) -> list[Middlewa
     ]
 
 
-@asynccontextmanager
-async def lifespan(app: Any) -> AsyncIterator[dict[str, Any] | None]:
-    """Starts and stops what lives as long as the process (the outbox worker, once it exists)."""
-    yield None
+def lifespan(ctx: WebContext | None = None) -> Callable[[Any], AbstractAsyncContextManager[dict[str, Any] | None]]:
+    """What lives as long as the app process: the outbox worker (unless ``CPD_OUTBOX_WORKER_IN_APP=false``).
+
+    It starts after Streamlit's runtime and stops before it, letting the effect in
+    hand finish; ``python -m cpd worker`` processes may run beside it.
+    """
+    context = ctx or default_context()
+
+    @asynccontextmanager
+    async def _lifespan(app: Any) -> AsyncIterator[dict[str, Any] | None]:
+        from cpd.outbox import start_background_worker
+
+        settings = context.settings()
+        if not settings.outbox_worker_in_app:
+            log.info("outbox worker not started in the app (CPD_OUTBOX_WORKER_IN_APP=false)")
+            yield None
+            return
+        store = await run_in_threadpool(context.store)  # opening the store migrates: not on the event loop
+        worker = start_background_worker(store, settings=settings)
+        try:
+            yield {"outbox_worker": worker}
+        finally:
+            await run_in_threadpool(worker.stop)
+
+    return _lifespan
