@@ -177,3 +177,10 @@ def test_a_learner_confirms_their_address_with_a_post_not_by_opening_the_link(st
     with store() as s:
         assert s.get(Learner, learner_id).email_verified_at is not None
     assert client.post("/auth/confirm-email", data={"token": token}, headers=SAME_SITE).status_code == 410
+
+
+def test_a_learner_account_goes_to_the_module_not_to_administration(store):
+    directory.create_organisation(store, "Clinic A", slug="a")
+    directory.create_account(store, "learner@a.example", role="learner", org_slug="a", password=PASSWORD)
+    resp = sign_in(make_client(store), email="learner@a.example")
+    assert resp.status_code == 303 and resp.headers["location"] == "/"

@@ -79,7 +79,10 @@ def routes(ctx: WebContext) -> list[Route]:
             status = 429 if (result.message or "").startswith("Too many") else 401
             return _sign_in_page(form.get("next"), email=form.get("email", ""), org=form.get("org", ""),
                                  problem=result.message, status=status)
-        response = RedirectResponse(safe_next(form.get("next")), status_code=303)
+        target = safe_next(form.get("next"))
+        if target == DEFAULT_NEXT and (result.principal is None or not result.principal.is_staff):
+            target = "/"  # a learner account has no Administration page
+        response = RedirectResponse(target, status_code=303)
         response.set_cookie(COOKIE, result.session_token, max_age=int(tokens.POLICIES[tokens.Purpose.SESSION].ttl.total_seconds()),
                             path="/", httponly=True, secure=_secure(request, settings), samesite="lax")
         return response
