@@ -7,7 +7,7 @@ account end when it is used.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,9 +17,10 @@ from cpd.accounts.directory import Principal, create_account, normalise_email, o
 from cpd.accounts.passwords import hash_password
 from cpd.outbox.mail import enqueue_mail
 from cpd.storage.db import transaction
-from cpd.storage.tables import Account, Organisation
+from cpd.storage.tables import Account, Organisation, Token
 
 SET_PASSWORD_PATH = "/auth/set-password"
+RESET_EVERY = timedelta(minutes=5)
 
 
 class LinkError(ValueError):
@@ -80,8 +81,13 @@ def request_password_reset(factory: sessionmaker[Session], email: str, *, org_sl
                 return
             query = query.where(Account.organisation_id == org.id)
         ids = list(session.scalars(query))
+        # One reset e-mail per account every few minutes: the form cannot be used to flood someone's inbox.
+        recent = set(session.scalars(select(Token.subject_id).where(
+            Token.subject_id.in_(ids), Token.purpose == tokens.Purpose.PASSWORD_RESET.value,
+            Token.created_at > datetime.now(UTC) - RESET_EVERY))) if ids else set()
     for account_id in ids:
-        send_link(factory, account_id, tokens.Purpose.PASSWORD_RESET, public_url=public_url)
+        if account_id not in recent:
+            send_link(factory, account_id, tokens.Purpose.PASSWORD_RESET, public_url=public_url)
 
 
 def peek(factory: sessionmaker[Session], token: str) -> tuple[tokens.Purpose, Account] | None:
