@@ -142,6 +142,16 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(_canonical(content).encode("utf-8")).hexdigest()
 
 
+def recent(session: Session, organisation_id: str | None = None, *, limit: int = 100) -> list[AuditEntry]:
+    """The newest entries of one organisation's chain (or the deployment's), newest first.
+
+    One chain only: an organisation's staff see their own organisation's log, never another's.
+    """
+    return list(session.scalars(
+        select(AuditEntry).where(AuditEntry.chain == chain_for(organisation_id)).order_by(AuditEntry.seq.desc()).limit(limit)
+    ))
+
+
 def chains(session: Session) -> list[str]:
     """Every chain that has entries or a head, deployment first."""
     names = set(session.scalars(select(AuditEntry.chain).distinct())) | set(session.scalars(select(AuditHead.chain)))

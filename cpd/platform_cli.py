@@ -1,4 +1,4 @@
-"""Command-line subcommands of the platform: ``migrate``, ``audit verify``, ``mail test`` and ``worker``.
+"""Command-line subcommands of the platform: ``migrate``, ``audit verify``, ``mail test``, ``outbox`` and ``worker``.
 
 ``register(subparsers)`` is added to ``python -m cpd`` by ``cpd.cli``. Each
 command opens the configured store itself (``CPD_DATABASE_URL``, else SQLite in
@@ -129,6 +129,42 @@ def cmd_mail_test(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox_status(args: argparse.Namespace) -> int:
+    """Counts per status and the effects that failed for good, with their last error."""
+    from cpd.outbox import store as outbox_store
+
+    factory = _existing_store(args)
+    if factory is None:
+        print("error: no database found; set CPD_DATABASE_URL or CPD_DATA_DIR", file=sys.stderr)
+        return 2
+    with factory() as session:
+        counts = outbox_store.counts(session)
+        dead = outbox_store.failed(session, limit=args.limit)
+    print(f"pending {counts['pending']}, delivered {counts['done']}, failed for good {counts['dead']}")
+    for row in dead:
+        print(f"  {row.id}  {terminal_safe(row.kind)}  {terminal_safe(row.dedupe_key)}  after {row.tries} tries: "
+              f"{terminal_safe(row.last_error or '')}")
+    return 0
+
+
+def cmd_outbox_retry(args: argparse.Namespace) -> int:
+    """Queue effects that failed for good again (after the cause is fixed)."""
+    from cpd.outbox import store as outbox_store
+    from cpd.storage.db import transaction
+
+    if not args.ids and not args.all:
+        print("error: name the effects to retry (ids from `outbox status`) or pass --all", file=sys.stderr)
+        return 2
+    factory = _existing_store(args)
+    if factory is None:
+        print("error: no database found; set CPD_DATABASE_URL or CPD_DATA_DIR", file=sys.stderr)
+        return 2
+    with transaction(factory) as session:
+        n = outbox_store.retry_failed(session, None if args.all else args.ids)
+    print(f"queued {n} effect{'s' if n != 1 else ''} again")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("migrate", help="bring the configured database to the newest schema (the deploy step)")
     p.set_defaults(func=cmd_migrate)
@@ -152,6 +188,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "2 a setting or the address is wrong.")
     t.add_argument("to", help="the address to send to")
     t.set_defaults(func=cmd_mail_test)
+
+    ob = subparsers.add_parser("outbox", help="the outbox of pending side effects (mail)")
+    ob_sub = ob.add_subparsers(dest="outbox_command", required=True)
+    st = ob_sub.add_parser("status", help="counts, and the effects that failed for good with their last error")
+    st.add_argument("--limit", type=int, default=50, help="failed effects listed (newest first)")
+    st.set_defaults(func=cmd_outbox_status)
+    rt = ob_sub.add_parser("retry", help="queue failed effects again")
+    rt.add_argument("ids", nargs="*", type=int, help="effect ids (from `outbox status`)")
+    rt.add_argument("--all", action="store_true", help="every effect that failed for good")
+    rt.set_defaults(func=cmd_outbox_retry)
 
     w = subparsers.add_parser(
         "worker",

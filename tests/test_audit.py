@@ -189,3 +189,13 @@ def test_the_command_line_says_ok_or_names_the_first_broken_entry(store):
     assert broken.returncode == 1
     assert "BROKEN: chain org-a: entry 2 (row id" in broken.stdout and "altered" in broken.stdout
     assert _cli(store, "--deployment").returncode == 0
+
+
+def test_an_organisation_reads_only_its_own_chain_newest_first(store):
+    _append(store, org="org-a", n=3)
+    _append(store, org="org-b", n=2)
+    with store() as s:
+        mine = audit.recent(s, "org-a", limit=2)
+        deployment = audit.recent(s)
+    assert [(e.chain, e.seq) for e in mine] == [("org-a", 3), ("org-a", 2)]
+    assert deployment == []

@@ -234,3 +234,46 @@ def test_worker_once_delivers_what_is_due_and_says_so(store, smtp_server):
     assert done.returncode == 0, err
     assert out.strip() == "delivered 2, to retry 0, failed for good 0"
     assert len(smtp_server.wait_for(2)) == 2
+
+
+def test_failed_effects_are_listed_and_can_be_queued_again(store, smtp_server):
+    smtp_server.refuse.add("learner1@example.org")
+    queue_mails(store, 2)
+    run_until_idle(store, mail_handlers(smtp_server), options())
+    status = _cli(store, "outbox", "status")
+    assert status.returncode == 0, status.stderr
+    lines = status.stdout.splitlines()
+    assert lines[0] == "pending 0, delivered 1, failed for good 1"
+    assert "mail  invite:1  after 1 tries: PermanentFailure: the server refused the recipient (550)" in lines[1]
+    assert _cli(store, "outbox", "retry").returncode == 2  # says which, or --all
+    smtp_server.refuse.clear()
+    again = _cli(store, "outbox", "retry", "--all")
+    assert again.stdout.strip() == "queued 1 effect again"
+    assert run_until_idle(store, mail_handlers(smtp_server), options()).delivered == 1
+    assert sorted(m["To"] for m in smtp_server.messages()) == ["learner0@example.org", "learner1@example.org"]
+
+
+def test_an_idle_worker_takes_no_write_lock(tmp_path):
+    """Nothing due: the pass only reads, so on SQLite a learner's write never queues behind an idle worker."""
+    from sqlalchemy import event
+
+    from cpd.storage.db import open_store
+
+    factory = open_store(f"sqlite:///{tmp_path / 'cpd.sqlite3'}")
+    begins: list[str] = []
+    spy = lambda conn, cursor, statement, *args: begins.append(statement) if statement.startswith("BEGIN") else None  # noqa: E731
+    event.listen(factory.kw["bind"], "before_cursor_execute", spy)
+    assert run_once(factory, {}, options()).claimed == 0
+    assert begins == ["BEGIN"]
+    with transaction(factory) as s:
+        enqueue(s, "count", "a", {})
+    begins.clear()
+    assert run_once(factory, {"count": lambda e: None}, options()).delivered == 1
+    assert "BEGIN IMMEDIATE" in begins  # work to do: now it claims
+
+
+def _cli(store, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CPD_")}
+    env["CPD_DATABASE_URL"] = _store_url(store)
+    return subprocess.run([sys.executable, "-m", "cpd", *args], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=60)

@@ -55,6 +55,42 @@ def enqueue(session: Session, kind: str, dedupe_key: str, payload: dict[str, Any
     return int(effect_id)
 
 
+def anything_due(session: Session, *, now: datetime | None = None) -> bool:
+    """A plain read: is any effect due? Lets an idle worker skip the write lock a claim takes."""
+    now = _now(now)
+    return session.scalar(
+        select(OutboxEffect.id).where(OutboxEffect.status == "pending", OutboxEffect.next_try_at <= now, _lease_free(now))
+        .limit(1)
+    ) is not None
+
+
+def counts(session: Session) -> dict[str, int]:
+    """How many effects are pending, done and failed for good."""
+    from sqlalchemy import func
+
+    rows = session.execute(select(OutboxEffect.status, func.count()).group_by(OutboxEffect.status)).all()
+    return {"pending": 0, "done": 0, "dead": 0} | {status: int(n) for status, n in rows}
+
+
+def failed(session: Session, limit: int = 50) -> list[OutboxEffect]:
+    """Effects that failed for good, newest first (their last error says why)."""
+    return list(session.scalars(
+        select(OutboxEffect).where(OutboxEffect.status == "dead").order_by(OutboxEffect.id.desc()).limit(limit)
+    ))
+
+
+def retry_failed(session: Session, ids: Sequence[int] | None = None, *, now: datetime | None = None) -> int:
+    """Put failed effects (these ids, or all) back in the queue with a fresh count of tries."""
+    query = update(OutboxEffect).where(OutboxEffect.status == "dead")
+    if ids is not None:
+        query = query.where(OutboxEffect.id.in_(list(ids)))
+    result = session.execute(
+        query.values(status="pending", tries=0, next_try_at=_now(now), lease_owner=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def claim(session: Session, owner: str, *, batch_size: int, lease: timedelta, max_tries: int,
           now: datetime | None = None) -> list[Effect]:
     """Lease up to ``batch_size`` due effects to ``owner`` (call inside a write transaction)."""

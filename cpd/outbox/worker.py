@@ -89,6 +89,9 @@ def run_once(
     settings = get_settings()
     handlers = handlers_for(settings) if handlers is None else handlers
     opts = options or WorkerOptions.from_settings(settings)
+    with factory() as session:  # a read first: an idle worker takes no write lock
+        if not store.anything_due(session, now=now):
+            return PassResult()
     with transaction(factory) as session:
         batch = store.claim(session, opts.owner, batch_size=opts.batch_size, lease=opts.lease,
                             max_tries=opts.max_tries, now=now)
