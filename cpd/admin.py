@@ -7,6 +7,7 @@ certificates are not yet tied to an organisation.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cpd import audit
+from cpd.accounts.directory import Principal, list_accounts
 from cpd.certificates.service import revoke
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, Certificate, Learner
@@ -62,3 +64,29 @@ def revoke_certificate(
         row = revoke(session, certificate_id.strip(), text)
         audit.append(session, "certificate.revoke", actor_id=actor_id, targets={"certificate": row.id})
         return row
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: datetime
+    action: str
+    actor: str  # the actor's e-mail when the viewer may see that account, else its id
+    targets: str
+    details: str
+
+
+def audit_rows(factory: sessionmaker[Session], viewer: Principal, organisation_id: str | None,
+               limit: int = 100) -> list[AuditRow]:
+    """The newest entries of one chain, for someone allowed to read it: admins any, a manager their organisation's."""
+    if not viewer.may_manage(organisation_id) or (organisation_id is None and not viewer.is_admin):
+        raise PermissionError("You may not read that audit log")
+    emails = {a.id: a.email for a in list_accounts(factory, viewer=viewer)}
+    with factory() as session:
+        entries = audit.recent(session, organisation_id, limit=limit)
+    return [AuditRow(as_utc(e.at), e.action, emails.get(e.actor_id or "", e.actor_id or "-"),
+                     _compact(e.targets_json, emails), _compact(e.details_json, emails)) for e in entries]
+
+
+def _compact(raw: str, emails: dict[str, str]) -> str:
+    values = json.loads(raw or "{}")
+    return ", ".join(f"{k}={emails.get(v, v) if isinstance(v, str) else v}" for k, v in sorted(values.items()) if v is not None)

@@ -8,6 +8,7 @@ import pytest
 import streamlit as st
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from mini_answers import LEARNER, RIGHT, finish
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from cpd import admin
@@ -16,6 +17,7 @@ from cpd.certificates.design import load_default_design
 from cpd.completion import certificate_for
 from cpd.settings import get_settings
 from cpd.storage.db import open_store
+from cpd.storage.tables import Account
 from cpd.text import InvalidText
 from cpd.ui import staff
 
@@ -75,6 +77,11 @@ def open_admin() -> AppTest:
     return AppTest.from_function(_admin_script, default_timeout=30).run()
 
 
+def table(at: AppTest, column: str):
+    """The first table on the page with this column (accounts: "E-mail"; audit log: "Action")."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def subheaders(at: AppTest) -> list[str]:
     return [s.value for s in at.subheader]
 
@@ -90,7 +97,10 @@ def test_an_administrator_revokes_and_the_verify_page_shows_it_escaped(app_env, 
     cert = passed_certificate(app_env, mini, name="Zoë *bold* [x](http://evil)")
     signed_in(monkeypatch, app_env, "root@example.org", role="admin")
     at = open_admin()
-    assert subheaders(at) == ["Revoke a certificate", "Correct a name", "Recently issued", "Organisations", "Accounts"]
+    assert subheaders(at) == ["Revoke a certificate", "Correct a name", "Recently issued", "Organisations", "Accounts",
+                              "Audit log"]
+    log = table(at, "Action")
+    assert ("sign_in.success", "root@example.org") in set(zip(log["Action"], log["By"], strict=True))
     at.text_input(key="revoke-id").input(cert.id)
     at.text_area(key="revoke-reason").input("<script>alert(1)</script>")
     at.button[0].click().run()
@@ -129,7 +139,7 @@ def test_an_administrator_adds_an_organisation_and_invites_its_manager(app_env, 
     at.selectbox(key="invite-role").select("manager")
     at.button(key="FormSubmitter:invite-Send invitation").click().run()
     assert "Invitation queued for sending." in [s.value for s in at.success]
-    rows = at.dataframe[-1].value
+    rows = table(at, "E-mail")
     assert ("boss@clinic.example", "clinic-angstrom", "manager", "invited") in set(
         zip(rows["E-mail"], rows["Organisation"], rows["Roles"], rows["Status"], strict=True))
 
@@ -141,14 +151,27 @@ def test_a_manager_sees_and_manages_only_their_organisation(app_env, monkeypatch
     directory.create_account(app_env, "author@a.example", role="author", org_slug="a")
     signed_in(monkeypatch, app_env, "boss@a.example", role="manager", org_slug="a")
     at = open_admin()
-    assert subheaders(at) == ["Accounts"]  # no certificates of other organisations, no organisations list
-    assert set(at.dataframe[0].value["E-mail"]) == {"boss@a.example", "author@a.example"}
+    assert subheaders(at) == ["Accounts", "Audit log"]  # no certificates of other organisations, no organisations list
+    assert set(table(at, "E-mail")["E-mail"]) == {"boss@a.example", "author@a.example"}
     assert at.selectbox(key="invite-org").options == ["a"]
     assert "admin" not in at.selectbox(key="invite-role").options
     at.selectbox(key="roles-role").select("facilitator")
     at.button(key="FormSubmitter:roles-Apply").click().run()
     assert "Done." in [s.value for s in at.success]
-    assert "author, facilitator" in set(at.dataframe[0].value["Roles"])
+    assert "author, facilitator" in set(table(at, "E-mail")["Roles"])
+    log = table(at, "Action")  # their organisation's chain: the role change, by them, about the author
+    assert ("account.role_grant", "boss@a.example", "account=author@a.example") in set(
+        zip(log["Action"], log["By"], log["About"], strict=True))
+    assert not any("author@b.example" in v for v in log["About"])
+    from cpd.accounts.directory import organisation_by_slug
+
+    with app_env() as s:
+        other_org = organisation_by_slug(s, "b").id
+        manager = directory.principal(s, s.scalars(select(Account.id).where(Account.email == "boss@a.example")).one())
+    with pytest.raises(PermissionError):
+        admin.audit_rows(app_env, manager, other_org)
+    with pytest.raises(PermissionError):
+        admin.audit_rows(app_env, manager, None)  # the deployment's log
 
 
 def test_a_facilitator_has_nothing_to_administer_yet(app_env, monkeypatch):

@@ -37,6 +37,7 @@ def page() -> None:
         _organisations(who)
     if who.is_admin or "manager" in who.roles:
         _accounts(who)
+        _audit(who)
     elif not who.is_admin:
         st.caption("Nothing to administer with your role yet.")
 
@@ -170,3 +171,22 @@ def _change_access(who: Principal, others: list[directory.AccountView]) -> None:
             st.text(str(exc))
         else:
             st.success("Done.")
+
+
+def _audit(who: Principal) -> None:
+    store = resources.store()
+    st.subheader("Audit log")
+    if who.is_admin:
+        chains = {DEPLOYMENT: None} | {o.slug: o.id for o in directory.list_organisations(store)}
+        chosen = st.selectbox("Log of", list(chains), key="audit-chain")
+        organisation_id = chains[chosen]
+    else:
+        organisation_id = who.organisation_id
+    rows = admin.audit_rows(store, who, organisation_id)
+    if not rows:
+        st.caption("Nothing recorded yet.")
+        return
+    st.caption("Newest first. Ids only are kept in the log; e-mails are shown here for accounts you may see. "
+               "`python -m cpd audit verify` checks that no entry was changed or removed.")
+    st.dataframe([{"When (UTC)": f"{r.at:%Y-%m-%d %H:%M:%S}", "Action": r.action, "By": r.actor,
+                   "About": r.targets, "Details": r.details} for r in rows], hide_index=True)
