@@ -63,6 +63,9 @@ def test_sign_in_survives_a_reload_and_a_new_tab_and_sign_out_ends_it(browser, a
     page.reload()
     wait_for_app(page)
     expect(main.get_by_text(f"Signed in as {EMAIL}: admin")).to_be_visible()
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in axe_violations(page)
+               if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
 
     other = context.new_page()  # a new tab
     other.goto(f"{app_url}/admin")
@@ -77,4 +80,23 @@ def test_sign_in_survives_a_reload_and_a_new_tab_and_sign_out_ends_it(browser, a
     wait_for_app(page)
     expect(page.locator("[data-testid='stSidebarNav']").get_by_text("Administration", exact=True)).to_have_count(0)
     expect(page.get_by_role("link", name="Staff sign-in")).to_be_visible()
+    context.close()
+
+
+def axe_violations(page: Page) -> list[dict]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+               "resultTypes": ["violations"]}
+    return Axe().run(page, options=options).response["violations"]
+
+
+@pytest.mark.parametrize("path", ["/auth/sign-in?next=/admin", "/auth/forgot", "/auth/sign-out",
+                                  "/auth/set-password?token=used-or-made-up-token-xxxxxxxxxx"])
+def test_the_sign_in_pages_pass_axe_and_fit_a_phone(browser, app_url, path):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{app_url}{path}")
+    assert [(v["id"], v["impact"]) for v in axe_violations(page)] == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
     context.close()
