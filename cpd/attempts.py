@@ -23,16 +23,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from cpd.behaviours.feedback import Behaviour, for_feedback
+from cpd.behaviours.grading import grade, passed
 from cpd.content.loader import LoadedModule
 from cpd.content.models import Case, Module
 from cpd.learners import LearnerInput
-from cpd.scoring import InvalidResponse, ItemScore, passed, score_item, total
+from cpd.scoring import InvalidResponse, ItemScore, incomplete, max_points, score_item
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, ContentSnapshot, Evaluation, Learner, Response
 from cpd.text import InvalidText, clean_text
 from cpd.timeutil import as_utc
 
 RESUME_TTL = timedelta(days=180)
+DELIVERY_FORMATS = ("online", "workshop")  # self-paced online, or in a room with a facilitator
 
 
 class AttemptError(Exception):
@@ -62,7 +65,7 @@ class Answer:
     points: float
     max_points: float
     correct: bool
-    cbm_marks: int | None = None
+    cbm_marks: float | None = None
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,8 @@ class AttemptState:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
-
+    """Times are stored in UTC: SQLite keeps a datetime's wall time and drops its zone."""
+    return as_utc(now) or datetime.now(UTC)
 
 
 
@@ -191,8 +194,24 @@ def load_state(factory: sessionmaker[Session], attempt_id: str) -> AttemptState:
         return _state(session, attempt)
 
 
+def check_delivery(delivery_format: object, venue: object) -> tuple[str, str | None]:
+    """A workshop names its venue (it goes on the certificate); online attempts have none."""
+    if delivery_format not in DELIVERY_FORMATS:
+        raise InvalidInput([f"Delivery format: choose {' or '.join(DELIVERY_FORMATS)}, not {delivery_format!r}"])
+    assert isinstance(delivery_format, str)
+    if delivery_format == "online":
+        if venue not in (None, ""):
+            raise InvalidInput(["Venue: only a workshop has a venue; leave it empty for online learning"])
+        return delivery_format, None
+    try:
+        return delivery_format, clean_text(venue, field="Venue", max_len=200)
+    except InvalidText as exc:
+        raise InvalidInput([str(exc)]) from None
+
+
 def _new_attempt(session: Session, learner_id: str, loaded: LoadedModule, now: datetime, *, number: int,
-                 pretest: bool, delivery_format: str, venue: str | None) -> tuple[Attempt, str]:
+                 pretest: bool, delivery_format: str, venue: str | None,
+                 retry_of: str | None = None) -> tuple[Attempt, str]:
     token = secrets.token_urlsafe(32)
     attempt = Attempt(
         id=str(uuid.uuid4()),
@@ -206,6 +225,7 @@ def _new_attempt(session: Session, learner_id: str, loaded: LoadedModule, now: d
         phase="pretest" if pretest and loaded.module.pretest else "cases",
         delivery_format=delivery_format,
         venue=venue,
+        retry_of=retry_of,
         started_at=now,
         expires_at=now + RESUME_TTL,
     )
@@ -225,6 +245,7 @@ def start_attempt(
 ) -> tuple[str, AttemptState]:
     """Register the learner and open an attempt; returns the resume token (shown once) and state."""
     learner_in = parse_learner(learner_data)
+    delivery_format, venue = check_delivery(delivery_format, venue)
     now = _now(now)
     with transaction(factory) as session:
         save_snapshot(session, loaded, now)
@@ -250,6 +271,11 @@ def resume(factory: sessionmaker[Session], token: str, *, now: datetime | None =
         return _state(session, attempt)
 
 
+def behaviour_of(loaded: LoadedModule) -> Behaviour:
+    """The module's self-paced behaviour (immediate or deferred feedback); a workshop passes its own."""
+    return for_feedback(loaded.module.delivery.feedback)
+
+
 def item_sequence(loaded: LoadedModule, phase: str) -> list[str]:
     if phase == "pretest":
         return list(loaded.module.pretest)
@@ -258,10 +284,10 @@ def item_sequence(loaded: LoadedModule, phase: str) -> list[str]:
     return []
 
 
-def next_item(loaded: LoadedModule, state: AttemptState) -> str | None:
-    """The first unanswered item of the current phase, or None when the phase is done."""
-    done = state.answered(state.phase)
-    return next((i for i in item_sequence(loaded, state.phase) if i not in done), None)
+def next_item(loaded: LoadedModule, state: AttemptState, behaviour: Behaviour | None = None) -> str | None:
+    """The item the learner may answer now (self-paced: the first unanswered one), or None."""
+    nav = (behaviour or behaviour_of(loaded)).navigation
+    return nav.current(item_sequence(loaded, state.phase), state.answered(state.phase))
 
 
 def skip_pretest(factory: sessionmaker[Session], attempt_id: str) -> AttemptState:
@@ -282,10 +308,17 @@ def submit_answer(
     response: Mapping[str, Any],
     certainty: int | None = None,
     *,
+    behaviour: Behaviour | None = None,
     now: datetime | None = None,
 ) -> tuple[ItemScore, AttemptState]:
-    """Score and store one answer at once; a submitted answer can never be changed."""
+    """Score and store one answer at once.
+
+    The behaviour decides whether an answer given before may be replaced: never when
+    self-paced (the unique key on responses backs that up), while the item is open
+    when a facilitator paces the room (the stored answer is updated in place).
+    """
     now = _now(now)
+    behaviour = behaviour or behaviour_of(loaded)
     with transaction(factory) as session:
         attempt = session.get(Attempt, attempt_id)
         if attempt is None:
@@ -293,53 +326,74 @@ def submit_answer(
         if attempt.content_hash != loaded.content_hash:
             raise AttemptError("this attempt was started on another version of the content")
         state = _state(session, attempt)
-        expected = next_item(loaded, state)
-        if expected is None or expected != item_id:
+        if next_item(loaded, state, behaviour) != item_id:
             raise OutOfOrder("This question has already been answered or is not the current one.")
+        earlier = state.answered(attempt.phase).get(item_id)
+        if earlier is not None and not behaviour.may_change(item_id):
+            raise OutOfOrder("This question has already been answered.")
         item = loaded.item(item_id)
-        if item.type == "select_all" and not response.get("options"):
-            # Every select-all item has a right option; an empty submit is almost always a slip.
-            raise InvalidInput(["tick at least one option"])
+        reason = incomplete(item, response)
+        if reason is not None:
+            raise InvalidInput([reason])
         try:
             score = score_item(item, response, certainty, module_cbm=loaded.module.delivery.certainty_based_marking)
         except InvalidResponse as exc:
             raise InvalidInput([str(exc)]) from None
-        session.add(
-            Response(
-                attempt_id=attempt.id,
-                phase=attempt.phase,
-                item_id=item_id,
-                answer_json=json.dumps(dict(response), sort_keys=True),
-                certainty=certainty if score.cbm_marks is not None else None,
-                cbm_marks=score.cbm_marks,
-                points=score.points,
-                max_points=score.max_points,
-                correct=score.correct,
-                submitted_at=now,
-            )
+        values = dict(
+            answer_json=json.dumps(dict(response), sort_keys=True),
+            certainty=certainty if score.cbm_marks is not None else None,
+            cbm_marks=score.cbm_marks,
+            points=score.points,
+            max_points=score.max_points,
+            correct=score.correct,
+            submitted_at=now,
         )
+        if earlier is not None:
+            row = session.scalars(select(Response).where(Response.attempt_id == attempt.id, Response.phase == attempt.phase,
+                                                         Response.item_id == item_id)).one()
+            for key, value in values.items():
+                setattr(row, key, value)
+        else:
+            session.add(Response(attempt_id=attempt.id, phase=attempt.phase, item_id=item_id, **values))
         try:
             session.flush()
         except IntegrityError:
             raise OutOfOrder("This question has already been answered.") from None
-        state = _state(session, attempt)
-        if next_item(loaded, state) is None:
-            _finish_phase(session, attempt, loaded, state, now)
-            state = _state(session, attempt)
+        state = _finish_if_done(session, attempt, loaded, behaviour, now)
         return score, state
 
 
-def _finish_phase(session: Session, attempt: Attempt, loaded: LoadedModule, state: AttemptState, now: datetime) -> None:
+def finish_if_done(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str, behaviour: Behaviour, *,
+                   now: datetime | None = None) -> AttemptState:
+    """Total the phase when the behaviour says it is over (a facilitator closed the last item)."""
+    with transaction(factory) as session:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is None:
+            raise AttemptError("no such attempt")
+        return _finish_if_done(session, attempt, loaded, behaviour, _now(now))
+
+
+def _finish_if_done(session: Session, attempt: Attempt, loaded: LoadedModule, behaviour: Behaviour,
+                    now: datetime) -> AttemptState:
+    state = _state(session, attempt)
+    if attempt.phase not in ("pretest", "cases"):
+        return state
+    if not behaviour.navigation.phase_done(item_sequence(loaded, attempt.phase), state.answered(attempt.phase)):
+        return state
     if attempt.phase == "pretest":
         attempt.phase = "cases"
-        return
+        return _state(session, attempt)
     answers = state.answered("cases").values()
-    available = sum(a.max_points for a in answers)
-    totals = total([ItemScore(a.points, a.max_points, a.correct) for a in answers], available)
-    attempt.points, attempt.max_points, attempt.percent = totals.points, totals.max_points, totals.percent
-    attempt.passed = passed(totals.exact_percent, loaded.module.pass_mark)
+    # Every item of the phase counts, answered or not (a facilitator may close an item nobody answered).
+    available = sum(max_points(loaded.item(i)) for i in item_sequence(loaded, "cases"))
+    g = grade([ItemScore(a.points, a.max_points, a.correct, a.cbm_marks) for a in answers],
+              loaded.module.delivery.grading, available)
+    attempt.points, attempt.max_points = sum(a.points for a in answers), available
+    attempt.percent = g.percent
+    attempt.passed = passed(g.exact, loaded.module.pass_mark)
     attempt.completed_at = now
     attempt.phase = "evaluation"
+    return _state(session, attempt)
 
 
 def submit_evaluation(
@@ -386,15 +440,26 @@ def load_evaluation(factory: sessionmaker[Session], attempt_id: str) -> Evaluati
 
 
 def retry(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str, *, now: datetime | None = None) -> tuple[str, AttemptState]:
-    """A failed attempt may be retried as a new attempt, on the current content, options reshuffled."""
+    """A failed attempt may be retried once, as a new attempt on the current content, options reshuffled.
+
+    Two tabs (or two replicas) retrying at once make one new attempt: the unique
+    ``retry_of`` column refuses the second, which is told where to go on.
+    """
     now = _now(now)
+    already = OutOfOrder("This attempt has already been retried: continue with the new attempt "
+                         "(its resume link was shown where you started it).")
     with transaction(factory) as session:
         old = session.get(Attempt, attempt_id)
         if old is None or old.phase not in ("evaluation", "done") or old.passed:
             raise OutOfOrder("Only a finished, failed attempt can be retried.")
+        if session.scalar(select(Attempt.id).where(Attempt.retry_of == old.id)) is not None:
+            raise already
         save_snapshot(session, loaded, now)
         number = session.scalar(select(func.max(Attempt.attempt_number)).where(Attempt.learner_id == old.learner_id)) or 1
         attempt, token = _new_attempt(session, old.learner_id, loaded, now, number=number + 1, pretest=False,
-                                      delivery_format=old.delivery_format, venue=old.venue)
-        session.flush()
+                                      delivery_format=old.delivery_format, venue=old.venue, retry_of=old.id)
+        try:
+            session.flush()
+        except IntegrityError:  # the other tab's retry committed between our read and our insert
+            raise already from None
         return token, _state(session, attempt)

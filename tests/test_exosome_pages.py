@@ -10,8 +10,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cpd.content.loader import load_module
-from cpd.content.models import MatrixItem, RationalePairItem, SelectAllItem, SingleBestItem
+from cpd.items.registry import type_of
 from cpd.settings import get_settings
+from cpd.ui.item_forms import form_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,17 +30,9 @@ def app(tmp_path, monkeypatch):
 
 
 def widget_values(item) -> dict[str, object]:
-    """The keyed answer, by widget key suffix (see cpd/ui/items.py)."""
-    if isinstance(item, SingleBestItem):
-        values = {"option": item.correct_option.id}
-        return {**values, "certainty": 3} if item.certainty else values
-    if isinstance(item, SelectAllItem):
-        return {o.id: True for o in item.options if o.correct}
-    if isinstance(item, MatrixItem):
-        return {r.id: r.answer for r in item.rows}
-    assert isinstance(item, RationalePairItem)
-    return {"action": next(o.id for o in item.actions if o.correct),
-            "reason": next(o.id for o in item.reasons if o.correct)}
+    """The keyed answer as widget values by key suffix, through the item's own form module."""
+    values = form_module(item.type).widgets(type_of(item).sample_responses(item).correct)
+    return {**values, "certainty": 3} if item.certainty else values
 
 
 def test_the_whole_exosome_module_through_the_pages_passes_and_issues_a_certificate(app):

@@ -487,3 +487,41 @@ def test_deferred_feedback_goes_straight_on_and_shows_everything_with_the_result
     assert "Your results" in [h.value for h in at.header]
     assert [e.label for e in at.expander if e.label == "Feedback on every question"]
     assert "The source determines the cargo." in markdown_text(at)
+
+
+# --- what the pages say about grading, and incomplete matrices ------------------------------------
+
+def test_the_start_page_says_the_pass_is_on_accuracy_with_certainty_reported(data_dir):
+    shown = " ".join(c.value for c in open_app().caption)
+    assert "The pass is decided on accuracy alone; your certainty-based score is reported beside it" in shown
+    assert "confident wrong answers cost marks" not in shown  # not true of a pass on accuracy
+
+
+def test_the_results_say_which_score_the_pass_was_judged_on(data_dir):
+    at = cases_to_results(start(open_app(), pretest=False), {**RIGHT, "q-pair": WRONG["q-pair"]})
+    [verdict] = [s.value for s in at.success if s.value.startswith("Passed")]
+    # 5 of 6 points: 83.3 %; certainty-adjusted (3/3 + 2 + 2 + 0) / 6 = 83.3 %
+    assert verdict == ("Passed: 83.3 % against a pass mark of 70 %. The pass is decided on accuracy; "
+                       "the certainty-adjusted score (83.3 %) is reported, not counted.")
+
+
+def test_a_matrix_with_a_row_left_open_shows_an_error_and_stores_nothing(data_dir):
+    at = start(open_app(), pretest=False)
+    for item_id in ("q-source", "q-checks"):
+        at = click(answer_item(at, item_id, RIGHT[item_id]), "Continue")
+    at = answer_item(at, "q-grid", {"r1": "report"})
+    assert errors(at) == ["Choose an answer for every row (1 of 2 still open)."]
+    assert current_item(at) == ("cases", "q-grid")
+    assert rows(data_dir, "responses") == 2
+
+
+def test_retrying_from_two_tabs_makes_one_new_attempt_and_tells_the_second_tab(data_dir):
+    first = cases_to_results(start(open_app(), pretest=False), WRONG)
+    second = open_app(token_of(first))  # the same failed attempt open in another tab
+    first = click(first, "Start a new attempt")
+    assert current_item(first) == ("cases", "q-source")
+    second = click(second, "Start a new attempt")
+    assert [w.value for w in second.warning] == [
+        "This attempt has already been retried: continue with the new attempt "
+        "(its resume link was shown where you started it)."]
+    assert rows(data_dir, "attempts") == 2

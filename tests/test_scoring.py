@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from cpd.content.models import (
-    MatrixColumn,
-    MatrixItem,
-    MatrixRow,
-    Option,
-    RationalePairItem,
-    SelectAllItem,
-    SingleBestItem,
-)
+from cpd.items.base import Option
+from cpd.items.matrix import MatrixColumn, MatrixItem, MatrixRow
+from cpd.items.rationale_pair import RationalePairItem
+from cpd.items.select_all import SelectAllItem
+from cpd.items.single_best import SingleBestItem
 from cpd.scoring import (
     CBM_MARKS,
     InvalidResponse,
@@ -58,7 +54,7 @@ def select_all(correct: str = "ab", ids: str = "abcd") -> SelectAllItem:
     )
 
 
-def matrix(answers: dict[str, str] | None = None) -> MatrixItem:
+def matrix(answers: dict[str, str] | None = None, *, certainty: bool = False) -> MatrixItem:
     """Default: three rows, r1 -> report, r2 -> watch, r3 -> report."""
     answers = answers or {"r1": "report", "r2": "watch", "r3": "report"}
     return MatrixItem(
@@ -67,6 +63,7 @@ def matrix(answers: dict[str, str] | None = None) -> MatrixItem:
         objective="lo",
         stem="For each finding?",
         evidence=["ref"],
+        certainty=certainty,
         columns=[MatrixColumn(id="report", text="Report"), MatrixColumn(id="watch", text="Watch")],
         rows=[MatrixRow(id=r, text=f"row {r}", answer=col, rationale=f"why {r}") for r, col in answers.items()],
     )
@@ -379,7 +376,7 @@ class TestTotals:
             score_item(matrix(), {"rows": {"r1": "report", "r2": "watch"}}),  # 2/3
         ]
         t = total(scores)
-        assert (t.points, t.max_points, t.percent) == (3.0, 7.0, 42.9)
+        assert (t.points, t.max_points, t.percent) == (3.0, 7.0, 42.8)  # 42.857... truncated, never rounded up
         assert (t.cbm_items, t.cbm_average, t.overconfident) == (2, -1.5, 1)
 
 

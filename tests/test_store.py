@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC
+from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from mini_answers import LEARNER, RIGHT
 from sqlalchemy import func, inspect, select, text
-from test_schema import _head
 
 from cpd import attempts
 from cpd.storage.db import make_engine, migrate, open_store
@@ -31,6 +32,18 @@ def test_migrations_run_on_start_and_are_safe_to_run_again(tmp_path):
             "alembic_version"} <= names
     with engine.connect() as conn:
         assert conn.execute(text("select version_num from alembic_version")).scalar() == _head()
+
+
+def _head() -> str:
+    """The newest migration in the scripts folder (so adding one does not break this test)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from cpd.storage.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
 
 
 def test_a_burst_of_learners_answering_at_once_loses_nothing(store, mini):
@@ -60,11 +73,22 @@ def test_on_sqlite_a_reader_does_not_hold_up_a_writer(tmp_path, mini):
     assert len(state.answers) == 1
 
 
-def test_stored_times_come_back_in_utc_whatever_the_database_session_zone():
-    from datetime import datetime, timedelta, timezone
-
-    from cpd.timeutil import as_utc
-
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_stored_times_come_back_in_utc_whatever_the_database_session_zone(backend, tmp_path, request, mini):
+    """A start time given in Los Angeles, stored, and read back through a connection whose own time zone is
+    Los Angeles (PostgreSQL converts timestamptz to the session zone), comes back as the same instant in UTC."""
     la = timezone(timedelta(hours=-8))
-    assert as_utc(datetime(2026, 2, 28, 19, 0, tzinfo=la)) == datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
-    assert as_utc(datetime(2026, 3, 1, 3, 0)).tzinfo is UTC
+    started = datetime(2026, 2, 28, 19, 0, tzinfo=la)
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cpd.sqlite3'}"
+    else:
+        url = request.getfixturevalue("pg_schema_url") + "%20-ctimezone%3DAmerica/Los_Angeles"
+    store = open_store(url)
+    if backend == "postgres":
+        with store() as s:
+            assert s.execute(text("show timezone")).scalar() == "America/Los_Angeles"
+    token, _ = attempts.start_attempt(store, mini, {**LEARNER, "email": f"{uuid.uuid4().hex}@example.org"}, now=started)
+    back = attempts.resume(store, token, now=started)
+    assert back.started_at == datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
+    assert back.started_at.tzinfo is UTC
+    store.kw["bind"].dispose()

@@ -1,15 +1,41 @@
 """The time estimate behind CPD hours follows the words and decisions in the content."""
 
 from cpd.content.loader import LoadedModule
-from cpd.content.timing import SECONDS_PER_DECISION, WORDS_PER_MINUTE, TimeEstimate, estimate
+from cpd.content.models import Case, Stage
+from cpd.content.timing import WORDS_PER_MINUTE, TimeEstimate, estimate
+from cpd.items.base import Option
+from cpd.items.single_best import SingleBestItem
 
 
-def test_estimate_counts_words_and_decisions_of_every_item(mini: LoadedModule):
-    est = estimate(mini)
+def _one_item_module(mini: LoadedModule, *, certainty: bool) -> LoadedModule:
+    """A case of exactly 180 words to read before answering and 18 in the feedback, one decision."""
+    item = SingleBestItem(
+        type="single_best", id="q", objective="lo-source", stem="Which one now?", evidence=["ref-verified"],
+        certainty=certainty,
+        options=[Option(id="a", text="This one", correct=True, rationale="one two three four five six seven eight nine"),
+                 Option(id="b", text="That one", rationale="one two three four five six seven eight nine")],
+    )
+    stage = Stage(id="s", title="Stage", narrative=" ".join(["word"] * 170), items=[item])
+    case = Case(id="c", title="Case", summary="One", stages=[stage])
+    return LoadedModule(mini.module, (case,), "x")
+
+
+def test_the_estimate_is_reading_time_plus_thinking_time():
+    """180 words before (1 min) + 18 words of feedback (0.1 min) + one decision (20 s) = 1.43 min."""
+    from conftest import FIXTURE_CONTENT
+
+    from cpd.content.loader import load_module
+
+    mini = load_module([FIXTURE_CONTENT], "mini")
+    est = estimate(_one_item_module(mini, certainty=False))
+    assert (est.words_before, est.words_feedback, est.decisions, est.minutes) == (180, 18, 1, 1.4)
+    # Asking how sure adds 5 s where the module marks by certainty: 1.52 min.
+    assert estimate(_one_item_module(mini, certainty=True)).minutes == 1.5
+
+
+def test_every_item_type_counts_its_decisions(mini: LoadedModule):
     # 1 single best + 4 select-all options + 2 matrix rows + 2 parts of the pair
-    assert est.decisions == 9
-    expected = (est.words_before + est.words_feedback) / WORDS_PER_MINUTE + (SECONDS_PER_DECISION * 9 + 5) / 60
-    assert est.minutes == round(expected, 1)
+    assert estimate(mini).decisions == 9
 
 
 def test_longer_narratives_take_longer(mini: LoadedModule):

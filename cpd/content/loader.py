@@ -178,20 +178,8 @@ def _check_unique_ids(doc: YamlDocument, obj: Module | Case, content: ContentSet
     for si, stage in enumerate(obj.stages):
         flag(("stages", si, "items"), [i.id for i in stage.items], "item")
         for ii, item in enumerate(stage.items):
-            base = ("stages", si, "items", ii)
-            for part in ("options", "actions", "reasons", "columns", "rows"):
-                if hasattr(item, part):
-                    flag((*base, part), [o.id for o in getattr(item, part)], part.rstrip("s"))
-
-
-def _evidence_sites(item: Item) -> list[tuple[tuple, list[str]]]:
-    """Every place an item cites evidence, with its location inside the item."""
-    sites: list[tuple[tuple, list[str]]] = [(("evidence",), item.evidence)]
-    for part in ("options", "actions", "reasons", "rows"):
-        for i, sub in enumerate(getattr(item, part, [])):
-            if sub.evidence:
-                sites.append(((part, i, "evidence"), sub.evidence))
-    return sites
+            for part, subs in item.id_lists():
+                flag(("stages", si, "items", ii, part), [o.id for o in subs], part.rstrip("s"))
 
 
 def _cross_check(content: ContentSet) -> None:
@@ -235,7 +223,7 @@ def _cross_check(content: ContentSet) -> None:
                     module_items.add(item.id)
                     if item.objective not in objectives:
                         errors.append(cdoc.error((*base, "objective"), f"unknown learning objective {item.objective!r} in module {module.id!r}"))
-                    for loc, ids in _evidence_sites(item):
+                    for loc, ids in item.evidence_sites():
                         for k, ref_id in enumerate(ids):
                             if ref_id in refs:
                                 cited.add(ref_id)

@@ -1,26 +1,22 @@
 """Content models: what authors write in ``modules/`` and ``questions/``.
 
-Item types own their response shape and scoring rule (see ``cpd.scoring``);
-delivery (immediate or deferred feedback, certainty-based marking) belongs to
-the module, as in Moodle's split of question types from behaviours.
+Item types own their content model, response shape and scoring rule (``cpd/items/``);
+delivery (immediate or deferred feedback, certainty-based marking, the grading
+policy) belongs to the module and is carried out by ``cpd.behaviours``, as in
+Moodle's split of question types from behaviours.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
-Text = Annotated[str, Field(min_length=1)]
-
-
-class Strict(BaseModel):
-    """Unknown keys are typos in content; reject them."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from cpd.content.fields import Slug, Strict, Text
+from cpd.items import registry
+from cpd.items.base import ItemBase
 
 
 class EvidenceStrength(str, Enum):
@@ -70,122 +66,13 @@ class Objective(Strict):
     text: Text
 
 
-class Option(Strict):
-    id: Slug
-    text: Text
-    correct: bool = False
-    rationale: Text
-    evidence: list[Slug] = Field(default_factory=list)
-
-
-class ItemBase(Strict):
-    id: Slug
-    objective: Slug
-    stem: Text
-    evidence: list[Slug] = Field(min_length=1)
-    feedback: str | None = None  # shown after the item, beside option rationales
-
-    def answer_evidence(self) -> list[str]:
-        """Evidence the correct answer rests on (item-level plus the correct parts')."""
-        return list(self.evidence)
-
-
-class SingleBestItem(ItemBase):
-    type: Literal["single_best"]
-    options: list[Option] = Field(min_length=2)
-    certainty: bool = False  # certainty-based marking, active when the module allows it
-
-    @model_validator(mode="after")
-    def _one_correct(self) -> SingleBestItem:
-        n = sum(o.correct for o in self.options)
-        if n == 0:
-            raise ValueError("no correct answer: mark exactly one option correct: true")
-        if n > 1:
-            raise ValueError(f"a single best answer item has {n} correct options; mark exactly one")
-        return self
-
-    @property
-    def correct_option(self) -> Option:
-        return next(o for o in self.options if o.correct)
-
-    def answer_evidence(self) -> list[str]:
-        return [*self.evidence, *self.correct_option.evidence]
-
-
-class SelectAllItem(ItemBase):
-    type: Literal["select_all"]
-    options: list[Option] = Field(min_length=3)
-
-    @model_validator(mode="after")
-    def _some_correct(self) -> SelectAllItem:
-        if not any(o.correct for o in self.options):
-            raise ValueError("no correct answer: mark at least one option correct: true")
-        return self
-
-    def answer_evidence(self) -> list[str]:
-        return [*self.evidence, *(e for o in self.options if o.correct for e in o.evidence)]
-
-
-class MatrixColumn(Strict):
-    id: Slug
-    text: Text
-
-
-class MatrixRow(Strict):
-    id: Slug
-    text: Text
-    answer: Slug  # the id of the right column
-    rationale: Text
-    evidence: list[Slug] = Field(default_factory=list)
-
-
-class MatrixItem(ItemBase):
-    type: Literal["matrix"]
-    columns: list[MatrixColumn] = Field(min_length=2)
-    rows: list[MatrixRow] = Field(min_length=2)
-
-    @model_validator(mode="after")
-    def _answers_are_columns(self) -> MatrixItem:
-        ids = {c.id for c in self.columns}
-        for i, row in enumerate(self.rows):
-            if row.answer not in ids:
-                raise ValueError(f"rows[{i}].answer {row.answer!r} is not one of the columns {sorted(ids)}")
-        return self
-
-    def answer_evidence(self) -> list[str]:
-        return [*self.evidence, *(e for r in self.rows for e in r.evidence)]
-
-
-class RationalePairItem(ItemBase):
-    """"Do X because Y": a point only when both the action and the reason are right."""
-
-    type: Literal["rationale_pair"]
-    action_prompt: Text = "What do you do?"
-    reason_prompt: Text = "Why?"
-    actions: list[Option] = Field(min_length=2)
-    reasons: list[Option] = Field(min_length=2)
-
-    @model_validator(mode="after")
-    def _one_correct_each(self) -> RationalePairItem:
-        for part in ("actions", "reasons"):
-            n = sum(o.correct for o in getattr(self, part))
-            if n != 1:
-                what = "no correct answer" if n == 0 else f"{n} correct options"
-                raise ValueError(f"{part}: {what}; mark exactly one option correct: true")
-        return self
-
-    def answer_evidence(self) -> list[str]:
-        return [
-            *self.evidence,
-            *(e for part in (self.actions, self.reasons) for o in part if o.correct for e in o.evidence),
-        ]
-
-
-Item = Annotated[
-    SingleBestItem | SelectAllItem | MatrixItem | RationalePairItem,
-    Field(discriminator="type"),
-]
-ITEM_TYPES = ("single_best", "select_all", "matrix", "rationale_pair")
+# Item types live in cpd/items/ (one module each) and are listed in cpd.items.registry;
+# the union below is built from that list, so adding a type never touches this file.
+if TYPE_CHECKING:
+    Item = ItemBase
+else:
+    Item = Annotated[Union[registry.models()], Field(discriminator="type")]  # noqa: UP007 - built at run time
+ITEM_TYPES = tuple(registry.TYPES)
 
 
 class Stage(Strict):
@@ -221,8 +108,17 @@ class Accreditation(Strict):
 
 class Delivery(Strict):
     feedback: Literal["immediate", "deferred"] = "immediate"
-    certainty_based_marking: bool = False
+    certainty_based_marking: bool = False  # the items with ``certainty: true`` ask how sure the learner is
+    # What the pass mark is judged on: accuracy (certainty-based marks reported beside it),
+    # or the certainty-adjusted grade.
+    grading: Literal["accuracy", "certainty_adjusted"] = "accuracy"
     shuffle_options: bool = True
+
+    @model_validator(mode="after")
+    def _certainty_grading_needs_certainty(self) -> Delivery:
+        if self.grading == "certainty_adjusted" and not self.certainty_based_marking:
+            raise ValueError("grading: certainty_adjusted needs certainty_based_marking: true")
+        return self
 
 
 class Module(Strict):

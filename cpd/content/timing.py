@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cpd.behaviours.certainty import asks_certainty
 from cpd.content.loader import LoadedModule
-from cpd.content.models import MatrixItem, RationalePairItem, SelectAllItem, SingleBestItem
+from cpd.items.base import words
+from cpd.items.registry import type_of
 
 WORDS_PER_MINUTE = 180  # careful reading of unfamiliar clinical text (adult non-fiction is ~240)
 SECONDS_PER_DECISION = 20  # weighing one choice: one per single answer, per row, per part of a pair
@@ -33,33 +35,18 @@ class TimeEstimate:
         return max(1, round(self.minutes / 15)) / 4
 
 
-def _words(*texts: str | None) -> int:
-    return sum(len(t.split()) for t in texts if t)
-
-
 def estimate(loaded: LoadedModule) -> TimeEstimate:
     before = feedback = decisions = certainty = 0
+    cbm_on = loaded.module.delivery.certainty_based_marking
     for case in loaded.cases:
-        before += _words(case.title, case.summary)
+        before += words(case.title, case.summary)
         for stage in case.stages:
-            before += _words(stage.title, stage.narrative)
+            before += words(stage.title, stage.narrative)
             for item in stage.items:
-                before += _words(item.stem)
-                feedback += _words(item.feedback)
-                if isinstance(item, (SingleBestItem, SelectAllItem)):
-                    before += _words(*(o.text for o in item.options))
-                    feedback += _words(*(o.rationale for o in item.options))
-                    decisions += 1 if isinstance(item, SingleBestItem) else len(item.options)
-                    certainty += isinstance(item, SingleBestItem) and item.certainty
-                elif isinstance(item, MatrixItem):
-                    before += _words(*(r.text for r in item.rows), *(c.text for c in item.columns))
-                    feedback += _words(*(r.rationale for r in item.rows))
-                    decisions += len(item.rows)
-                elif isinstance(item, RationalePairItem):
-                    parts = (*item.actions, *item.reasons)
-                    before += _words(item.action_prompt, item.reason_prompt, *(o.text for o in parts))
-                    feedback += _words(*(o.rationale for o in parts))
-                    decisions += 2
-    cbm = SECONDS_PER_CERTAINTY * certainty if loaded.module.delivery.certainty_based_marking else 0
-    minutes = (before + FEEDBACK_SHARE * feedback) / WORDS_PER_MINUTE + (SECONDS_PER_DECISION * decisions + cbm) / 60
+                reading = type_of(item).reading(item)
+                before += words(item.stem) + reading.words_before
+                feedback += words(item.feedback) + reading.words_feedback
+                decisions += reading.decisions
+                certainty += asks_certainty(item, cbm_on)
+    minutes = (before + FEEDBACK_SHARE * feedback) / WORDS_PER_MINUTE + (SECONDS_PER_DECISION * decisions + SECONDS_PER_CERTAINTY * certainty) / 60
     return TimeEstimate(before, feedback, decisions, round(minutes, 1))

@@ -44,6 +44,7 @@ class Learner(Base):
 
 class Attempt(Base):
     __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("retry_of", name="uq_attempt_retry_of"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
@@ -57,6 +58,8 @@ class Attempt(Base):
     phase: Mapped[str] = mapped_column(String(20))  # pretest | cases | evaluation | done
     delivery_format: Mapped[str] = mapped_column(String(20), default="online")  # online | workshop
     venue: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The failed attempt this one retries; unique, so two tabs retrying at once make one new attempt.
+    retry_of: Mapped[str | None] = mapped_column(String(36), nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -67,7 +70,7 @@ class Attempt(Base):
 
 
 class Response(Base):
-    """One submitted answer; the unique key makes a submitted answer final."""
+    """One answer per item and phase; the behaviour decides whether it may still be replaced in place."""
 
     __tablename__ = "responses"
     __table_args__ = (UniqueConstraint("attempt_id", "phase", "item_id", name="uq_response_once"),)
@@ -78,7 +81,7 @@ class Response(Base):
     item_id: Mapped[str] = mapped_column(String(120))
     answer_json: Mapped[str] = mapped_column(Text)
     certainty: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    cbm_marks: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cbm_marks: Mapped[float | None] = mapped_column(Float, nullable=True)  # RIGHT[c] x fraction: 2 x 2/3 for a partly right matrix
     points: Mapped[float] = mapped_column(Float)
     max_points: Mapped[float] = mapped_column(Float)
     correct: Mapped[bool] = mapped_column(Boolean)

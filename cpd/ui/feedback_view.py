@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cpd.behaviours.certainty import CERTAINTY_LABELS
 from cpd.content.models import Reference
 from cpd.presentation import Feedback
-from cpd.scoring import CERTAINTY_LABELS
 
 
 def reference_markdown(ref: Reference) -> str:
@@ -24,9 +24,9 @@ def show_feedback(fb: Feedback) -> None:
     else:
         st.error(f"Not right: {pts}.", icon=":material/cancel:")
     if fb.cbm_marks is not None and fb.certainty is not None:
-        st.markdown(f"Certainty: {CERTAINTY_LABELS[fb.certainty]} → certainty-based mark **{fb.cbm_marks:+d}**.")
+        st.markdown(f"Certainty: {CERTAINTY_LABELS[fb.certainty]} → certainty-based mark **{fb.cbm_marks:+.3g}**.")
     for part in fb.parts:
-        if part.chosen is not None:  # matrix row
+        if part.chosen is not None:  # a part answered by a choice of its own (a matrix row)
             verdict = "✔ Right:" if part.is_correct else "✘ Not right:"
             line = f"{verdict} **{part.text}** — you chose *{part.chosen}*"
             if not part.is_correct:

@@ -11,12 +11,13 @@ import streamlit as st
 
 from cpd import attempts
 from cpd.attempts import AttemptError, AttemptState
+from cpd.behaviours.grading import start_page_note
 from cpd.content.loader import LoadedModule
 from cpd.learners import PROFESSIONS
 from cpd.presentation import feedback, public_item
 from cpd.ui import resources
 from cpd.ui.feedback_view import reference_markdown, show_feedback
-from cpd.ui.items import item_form
+from cpd.ui.item_forms import item_form
 from cpd.ui.results_view import show_results
 from cpd.ui.session import SHOWN, current_state, current_token, remember
 
@@ -69,7 +70,7 @@ def _start(loaded: LoadedModule) -> None:
     st.markdown("\n".join(f"{i}. {o.text}" for i, o in enumerate(m.objectives, 1)))
     st.caption(
         f"{len(loaded.cases)} case scenarios, {len(loaded.items())} questions, each scored against the evidence. "
-        + ("Some questions ask how sure you are: confident wrong answers cost marks. " if m.delivery.certainty_based_marking else "")
+        + start_page_note(m.delivery.grading, m.delivery.certainty_based_marking)
         + f"Certificate valid for {m.recertification_months} months."
     )
     with st.expander(f"References ({len(m.references)}) and the strength of their evidence"):
@@ -152,7 +153,7 @@ def _cases(loaded: LoadedModule, state: AttemptState) -> None:
     st.subheader(stage.title)
     st.markdown(stage.narrative)
     slot = st.empty()
-    immediate = loaded.module.delivery.feedback == "immediate"
+    immediate = attempts.behaviour_of(loaded).feedback_after_answer(state.phase)
     new_state = _ask(loaded, state, item_id, slot, feedback_next=immediate)
     if new_state is None:
         return

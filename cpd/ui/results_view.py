@@ -29,10 +29,13 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
     c1.metric("Score", f"{r.percent:g} %")
     c2.metric("Pass mark", f"{r.pass_mark:g} %")
     c3.metric("Knowledge gain", f"{r.knowledge_gain:+g} points" if r.knowledge_gain is not None else "no pre-test")
+    note = f" {r.grading_note}" if r.grading_note else ""
     if r.passed:
-        st.success(f"Passed: {r.percent:g} % against a pass mark of {r.pass_mark:g} %.", icon=":material/workspace_premium:")
+        st.success(f"Passed: {r.percent:g} % against a pass mark of {r.pass_mark:g} %.{note}",
+                   icon=":material/workspace_premium:")
     else:
-        st.error(f"Not passed yet: {r.percent:g} % against a pass mark of {r.pass_mark:g} %.", icon=":material/menu_book:")
+        st.error(f"Not passed yet: {r.percent:g} % against a pass mark of {r.pass_mark:g} %.{note}",
+                 icon=":material/menu_book:")
     if r.pretest_percent is not None:
         st.caption(f"On the pre-test questions: {r.pretest_percent:g} % before the cases, {r.posttest_percent:g} % in the cases.")
     if r.cbm_average is not None:

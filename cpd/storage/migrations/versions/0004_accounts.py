@@ -1,13 +1,13 @@
 """accounts: organisations, accounts and roles, sign-in throttle, learner e-mail proof and name history
 
 Revision ID: 0004_accounts
-Revises: 0003_platform
+Revises: 0005_items (the newest on this branch; the lead re-chains at merge)
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_accounts"
-down_revision = "0003_platform"
+down_revision = "0005_items"
 branch_labels = None
 depends_on = None
 

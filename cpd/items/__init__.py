@@ -1,0 +1,1 @@
+"""Item types: one module per type, listed in ``cpd.items.registry``."""

@@ -1,0 +1,210 @@
+"""What every item type is made of: the common content fields and the hooks a type must provide.
+
+An item type (``cpd/items/<type>.py``) is one module that owns everything about
+that kind of question, as Moodle's ``question/type/*/question.php`` and
+PrairieLearn's elements do: its content model, the public view the browser may
+see, when a response is complete, how it scores, which category a response falls
+in (item analysis, live answer distributions), its feedback, its time estimate and
+sample responses for automatic checks. The engine calls these hooks through the
+registry (``cpd.items.registry``) and never asks which type it holds. When and how
+feedback shows, and certainty-based marking, are behaviours (``cpd.behaviours``)
+that apply to every type alike. Export and import hooks (GIFT, QTI) belong here too
+when they come.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from cpd.content.fields import Slug, Strict, Text
+
+Response = Mapping[str, Any]
+
+
+class InvalidResponse(ValueError):
+    """The response does not fit the item (unknown option, wrong shape); the message is for the learner."""
+
+
+class Option(Strict):
+    """A choice with its rationale; shared by the types that offer options."""
+
+    id: Slug
+    text: Text
+    correct: bool = False
+    rationale: Text
+    evidence: list[Slug] = Field(default_factory=list)
+
+
+class ItemBase(Strict):
+    """Fields every item has, whatever its type."""
+
+    type: str  # each type narrows this to its own tag, e.g. Literal["single_best"]
+    id: Slug
+    objective: Slug
+    stem: Text
+    evidence: list[Slug] = Field(min_length=1)
+    feedback: str | None = None  # shown after the item, beside option rationales
+    # Ask how sure the learner is; applies only where the module marks by certainty (any type may ask).
+    certainty: bool = False
+
+    def answer_evidence(self) -> list[str]:
+        """Evidence the correct answer rests on (item-level plus the correct parts')."""
+        return list(self.evidence)
+
+    def id_lists(self) -> Iterator[tuple[str, Sequence[Any]]]:
+        """Every list of identified parts (options, rows, columns...), by field name: ids must be unique in each."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, list) and value and all(isinstance(v, BaseModel) and hasattr(v, "id") for v in value):
+                yield name, value
+
+    def evidence_sites(self) -> Iterator[tuple[tuple[str | int, ...], list[str]]]:
+        """Every place the item cites evidence, with its location inside the item."""
+        yield ("evidence",), self.evidence
+        for name, parts in self.id_lists():
+            for i, part in enumerate(parts):
+                cited = getattr(part, "evidence", None)
+                if cited:
+                    yield (name, i, "evidence"), cited
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    points: float  # accuracy points: what the pass mark is judged on (unless the module passes on certainty)
+    max_points: float
+    correct: bool  # fully right
+    cbm_marks: float | None = None  # certainty-based mark, when certainty was asked
+    parts: Mapping[str, bool] = field(default_factory=dict)  # option/row id -> chosen/answered rightly
+
+    @property
+    def fraction(self) -> float:
+        """The raw fraction of the item's points, 0..1: what certainty-based marking scales."""
+        return self.points / self.max_points if self.max_points else 0.0
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Text and id only: what the browser may see of an option, row or column."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class OptionsView:
+    """Public view of the types that show a list of options."""
+
+    choices: tuple[Choice, ...]
+
+
+# Puts an item's choices in this attempt's order: (choices, salt) -> ordered choices.
+Order = Callable[[list[Choice], str], tuple[Choice, ...]]
+
+
+def as_shown(choices: list[Choice], salt: str) -> tuple[Choice, ...]:
+    """The authors' order (no shuffle)."""
+    return tuple(choices)
+
+
+@dataclass(frozen=True)
+class PartFeedback:
+    text: str
+    chosen: str | None  # what the learner chose, where the part is answered by a choice of its own (matrix row)
+    right: str | None  # the right answer, where it differs from the part text itself
+    is_correct: bool  # this part was the right choice (options) or answered rightly (rows)
+    was_chosen: bool
+    rationale: str
+
+
+@dataclass(frozen=True)
+class Classified:
+    """Which category a response falls in, per sub-question (Moodle's classify_response)."""
+
+    part: str  # "" for a one-part item; else the option, row or part the category belongs to
+    category: str  # the option or column id chosen
+    fraction: float  # how right this category is, 0..1
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a careful learner reads and decides for one item (beyond its stem and general feedback)."""
+
+    words_before: int
+    words_feedback: int
+    decisions: int
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Responses for automatic checks, as PrairieLearn's element ``test()``: each type says what they look like."""
+
+    correct: Response
+    partial: Response | None  # partly right (scores between nothing and full marks); None where no such thing exists
+    wrong: Response
+    invalid: Response  # refused with a message, never scored
+
+
+def words(*texts: str | None) -> int:
+    return sum(len(t.split()) for t in texts if t)
+
+
+def pick(choice: Any, ids: Sequence[str], what: str) -> str:
+    """One id out of ``ids``, or the plain-words refusal."""
+    if not isinstance(choice, str) or choice not in ids:
+        raise InvalidResponse(f"choose one {what}")
+    return choice
+
+
+M = TypeVar("M", bound=ItemBase)
+
+
+class ItemType(ABC, Generic[M]):
+    """The hooks of one item type. One instance per type, registered in ``cpd.items.registry``."""
+
+    name: ClassVar[str]  # the ``type:`` tag authors write
+    label: ClassVar[str]  # plain words, for people
+    model: type[M]
+
+    @abstractmethod
+    def public_view(self, item: M, order: Order) -> Any:
+        """What the browser may see before an answer: ids and texts, no key, no rationale (a frozen dataclass)."""
+
+    @abstractmethod
+    def incomplete(self, item: M, response: Response) -> str | None:
+        """The plain-words reason a response is not ready to be scored (nothing chosen, a row left out), or None."""
+
+    @abstractmethod
+    def score(self, item: M, response: Response) -> ItemScore:
+        """Accuracy points for a response; raises InvalidResponse when it does not fit the item."""
+
+    @abstractmethod
+    def max_points(self, item: M) -> float:
+        """Accuracy points available, without a response."""
+
+    @abstractmethod
+    def classify(self, item: M, response: Response) -> tuple[Classified, ...]:
+        """The category (option, column) the response falls in, per part."""
+
+    @abstractmethod
+    def feedback_parts(self, item: M, response: Response) -> tuple[tuple[PartFeedback, ...], list[str]]:
+        """Feedback lines for a stored response, and the evidence ids they cite (beside the item's own)."""
+
+    @abstractmethod
+    def reading(self, item: M) -> Reading:
+        """Words read before answering and in the feedback, and decisions made (stem and general feedback aside)."""
+
+    @abstractmethod
+    def sample_responses(self, item: M) -> Samples:
+        """A correct, a partly right (where possible), a wrong and an invalid response."""
+
+    def check(self, item: M, response: Response) -> None:
+        """Refuse (InvalidResponse) a response that is incomplete or does not fit, with the reason."""
+        reason = self.incomplete(item, response)
+        if reason is not None:
+            raise InvalidResponse(reason)
+        self.score(item, response)

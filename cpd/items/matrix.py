@@ -1,0 +1,139 @@
+"""Matrix: one column chosen per row (e.g. report / watch for each finding); each row 0 or 1, summed.
+
+Response: ``{"rows": {"r1": "report", "r2": "watch"}}``. A response with a row
+left unanswered is refused with the count of rows still open, like an empty
+select-all: a row left out is a slip, not an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from cpd.content.fields import Slug, Strict, Text
+from cpd.items.base import (
+    Choice,
+    Classified,
+    InvalidResponse,
+    ItemBase,
+    ItemScore,
+    ItemType,
+    Order,
+    PartFeedback,
+    Reading,
+    Response,
+    Samples,
+    words,
+)
+
+
+class MatrixColumn(Strict):
+    id: Slug
+    text: Text
+
+
+class MatrixRow(Strict):
+    id: Slug
+    text: Text
+    answer: Slug  # the id of the right column
+    rationale: Text
+    evidence: list[Slug] = Field(default_factory=list)
+
+
+class MatrixItem(ItemBase):
+    type: Literal["matrix"]
+    columns: list[MatrixColumn] = Field(min_length=2)
+    rows: list[MatrixRow] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _answers_are_columns(self) -> MatrixItem:
+        ids = {c.id for c in self.columns}
+        for i, row in enumerate(self.rows):
+            if row.answer not in ids:
+                raise ValueError(f"rows[{i}].answer {row.answer!r} is not one of the columns {sorted(ids)}")
+        return self
+
+    def answer_evidence(self) -> list[str]:
+        return [*self.evidence, *(e for r in self.rows for e in r.evidence)]
+
+
+@dataclass(frozen=True)
+class MatrixView:
+    rows: tuple[Choice, ...]
+    columns: tuple[Choice, ...]  # always in the authors' order: a scale reads left to right
+
+
+def _answers(item: MatrixItem, response: Response) -> dict[str, str]:
+    answers = response.get("rows", {})
+    if not isinstance(answers, Mapping):
+        raise InvalidResponse("rows must map row ids to column ids")
+    columns = {c.id for c in item.columns}
+    rows = {r.id for r in item.rows}
+    for row_id, col in answers.items():
+        if not isinstance(row_id, str) or row_id not in rows:
+            raise InvalidResponse(f"unknown row {row_id!r}")
+        if col is not None and (not isinstance(col, str) or col not in columns):
+            raise InvalidResponse(f"unknown column {col!r}")
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+class Matrix(ItemType[MatrixItem]):
+    name = "matrix"
+    label = "matrix (one answer per row)"
+    model = MatrixItem
+
+    def public_view(self, item: MatrixItem, order: Order) -> MatrixView:
+        return MatrixView(order([Choice(r.id, r.text) for r in item.rows], item.id),
+                          tuple(Choice(c.id, c.text) for c in item.columns))
+
+    def incomplete(self, item: MatrixItem, response: Response) -> str | None:
+        answers = response.get("rows")
+        given = {k for k, v in answers.items() if v is not None} if isinstance(answers, Mapping) else set()
+        missing = sum(1 for r in item.rows if r.id not in given)
+        if not missing:
+            return None
+        return f"choose an answer for every row ({missing} of {len(item.rows)} still open)"
+
+    def score(self, item: MatrixItem, response: Response) -> ItemScore:
+        """Each row 0/1, summed; a row left unanswered scores 0 (the engine refuses such a response first)."""
+        answers = _answers(item, response)
+        parts = {r.id: answers.get(r.id) == r.answer for r in item.rows}
+        got = sum(parts.values())
+        return ItemScore(float(got), float(len(item.rows)), got == len(item.rows), parts=parts)
+
+    def max_points(self, item: MatrixItem) -> float:
+        return float(len(item.rows))
+
+    def classify(self, item: MatrixItem, response: Response) -> tuple[Classified, ...]:
+        answers = response.get("rows") or {}
+        return tuple(Classified(r.id, answers[r.id], float(answers[r.id] == r.answer))
+                     for r in item.rows if answers.get(r.id) is not None)
+
+    def feedback_parts(self, item: MatrixItem, response: Response) -> tuple[tuple[PartFeedback, ...], list[str]]:
+        cols = {c.id: c.text for c in item.columns}
+        answers = response.get("rows") or {}
+        parts = tuple(
+            PartFeedback(r.text, cols.get(answers.get(r.id) or "", "no answer"), cols[r.answer],
+                         answers.get(r.id) == r.answer, True, r.rationale)
+            for r in item.rows
+        )
+        return parts, [e for r in item.rows for e in r.evidence]
+
+    def reading(self, item: MatrixItem) -> Reading:
+        return Reading(words(*(r.text for r in item.rows), *(c.text for c in item.columns)),
+                       words(*(r.rationale for r in item.rows)), len(item.rows))
+
+    def sample_responses(self, item: MatrixItem) -> Samples:
+        def other(row: MatrixRow) -> str:
+            return next(c.id for c in item.columns if c.id != row.answer)
+
+        right = {r.id: r.answer for r in item.rows}
+        partial = {**right, item.rows[0].id: other(item.rows[0])}
+        wrong = {r.id: other(r) for r in item.rows}
+        return Samples({"rows": right}, {"rows": partial}, {"rows": wrong}, {"rows": dict(list(right.items())[1:])})
+
+
+TYPE = Matrix()

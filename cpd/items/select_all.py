@@ -1,0 +1,103 @@
+"""Select all that apply, scored +/-: +1 per right option ticked, -1 per wrong one, never below zero.
+
+Response: ``{"options": ["a", "c"]}``. An empty response is refused, not scored:
+every item has a right option, so an empty submit is almost always a slip.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from cpd.items.base import (
+    Choice,
+    Classified,
+    InvalidResponse,
+    ItemBase,
+    ItemScore,
+    ItemType,
+    Option,
+    OptionsView,
+    Order,
+    PartFeedback,
+    Reading,
+    Response,
+    Samples,
+    words,
+)
+
+
+class SelectAllItem(ItemBase):
+    type: Literal["select_all"]
+    options: list[Option] = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _some_correct(self) -> SelectAllItem:
+        if not any(o.correct for o in self.options):
+            raise ValueError("no correct answer: mark at least one option correct: true")
+        return self
+
+    def answer_evidence(self) -> list[str]:
+        return [*self.evidence, *(e for o in self.options if o.correct for e in o.evidence)]
+
+
+def _chosen(item: SelectAllItem, response: Response) -> set[str]:
+    chosen = response.get("options", [])
+    if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
+        raise InvalidResponse("options must be a list of option ids")
+    ids = {o.id for o in item.options}
+    unknown = [c for c in chosen if c not in ids]
+    if unknown:
+        raise InvalidResponse(f"unknown option {unknown[0]!r}")
+    return set(chosen)
+
+
+class SelectAll(ItemType[SelectAllItem]):
+    name = "select_all"
+    label = "select all that apply"
+    model = SelectAllItem
+
+    def public_view(self, item: SelectAllItem, order: Order) -> OptionsView:
+        return OptionsView(order([Choice(o.id, o.text) for o in item.options], item.id))
+
+    def incomplete(self, item: SelectAllItem, response: Response) -> str | None:
+        return None if response.get("options") else "tick at least one option"
+
+    def score(self, item: SelectAllItem, response: Response) -> ItemScore:
+        chosen = _chosen(item, response)
+        gained = sum(1 for o in item.options if o.id in chosen and o.correct)
+        lost = sum(1 for o in item.options if o.id in chosen and not o.correct)
+        right = chosen == {o.id for o in item.options if o.correct}
+        parts = {o.id: (o.id in chosen) == o.correct for o in item.options}
+        return ItemScore(float(max(0, gained - lost)), self.max_points(item), right, parts=parts)
+
+    def max_points(self, item: SelectAllItem) -> float:
+        return float(sum(o.correct for o in item.options))
+
+    def classify(self, item: SelectAllItem, response: Response) -> tuple[Classified, ...]:
+        chosen = set(response.get("options") or ())
+        return tuple(Classified(o.id, o.id, float(o.correct)) for o in item.options if o.id in chosen)
+
+    def feedback_parts(self, item: SelectAllItem, response: Response) -> tuple[tuple[PartFeedback, ...], list[str]]:
+        chosen = set(response.get("options") or ())
+        shown = [o for o in item.options if o.id in chosen or o.correct]
+        shown.sort(key=lambda o: o.id not in chosen)  # what the learner chose first, then what they missed
+        parts = tuple(PartFeedback(o.text, None, None, o.correct, o.id in chosen, o.rationale) for o in shown)
+        return parts, [e for o in shown for e in o.evidence]
+
+    def reading(self, item: SelectAllItem) -> Reading:
+        # Each option is a decision of its own: tick or not.
+        return Reading(words(*(o.text for o in item.options)), words(*(o.rationale for o in item.options)),
+                       len(item.options))
+
+    def sample_responses(self, item: SelectAllItem) -> Samples:
+        right = [o.id for o in item.options if o.correct]
+        wrong = [o.id for o in item.options if not o.correct]
+        # Partly right: every right option but one. With a single right option no response scores in between.
+        partial = right[:-1] if len(right) > 1 else None
+        return Samples({"options": right}, {"options": partial} if partial else None, {"options": wrong[:1]},
+                       {"options": []})
+
+
+TYPE = SelectAll()
