@@ -79,28 +79,6 @@ def cmd_correct(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_admin_password(args: argparse.Namespace) -> int:
-    """Print the argon2 hash of a new administrator password (read without echo)."""
-    import getpass
-
-    from cpd.admin import hash_password
-
-    if sys.stdin.isatty():
-        password = getpass.getpass("New administrator password: ")
-        if getpass.getpass("Repeat it: ") != password:
-            print("error: the two passwords differ", file=sys.stderr)
-            return 1
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    try:
-        print(hash_password(password))
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print("Set this as CPD_ADMIN_PASSWORD_HASH (environment or Streamlit secrets).", file=sys.stderr)
-    return 0
-
-
 def cmd_public_key(args: argparse.Namespace) -> int:
     """Print the certificate signing key's public half, for verifiers."""
     from cpd.certificates.keys import configured_signing_key, public_key_pem
@@ -111,6 +89,7 @@ def cmd_public_key(args: argparse.Namespace) -> int:
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     from cpd import platform_cli
+    from cpd.accounts import cli as accounts_cli
     from cpd.certificates import cli as certificates_cli
 
     def register_correct(sub: argparse._SubParsersAction) -> None:
@@ -120,12 +99,10 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
         p.set_defaults(func=cmd_correct)
 
     def register_admin(sub: argparse._SubParsersAction) -> None:
-        p = sub.add_parser("admin-password", help="print the argon2 hash of a new administrator password")
-        p.set_defaults(func=cmd_admin_password)
         p = sub.add_parser("public-key", help="print the public key verifiers check certificates against")
         p.set_defaults(func=cmd_public_key)
 
-    return [certificates_cli.register, register_correct, register_admin, platform_cli.register]
+    return [certificates_cli.register, register_correct, register_admin, platform_cli.register, accounts_cli.register]
 
 
 def _session_factory() -> Callable[[], Session] | None:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cpd import audit
+from cpd.accounts.names import record_name_change
 from cpd.attempts import AttemptState
 from cpd.certificates.design import Design
 from cpd.certificates.service import (
@@ -100,6 +101,7 @@ def correct_name(
         attempt = session.get(Attempt, row.attempt_id)
         learner = session.get(Learner, attempt.learner_id) if attempt is not None else None
         if learner is not None:
+            record_name_change(session, learner.id, learner.name, name, changed_by=actor_id, certificate_id=row.id)
             learner.name = name
         audit.append(session, "certificate.correct_name", actor_id=actor_id,
                      targets={"certificate": row.id, "supersedes": row.supersedes_id,
