@@ -59,7 +59,7 @@ def test_issue_stores_signed_frozen_certificate(session_factory, design, private
         assert verify(private_key.public_key(), row.record_json.encode(), row.signature)
         assert row.key_id == key_id(private_key)
         assert pdf_bundle(row.pdf)["record"]["id"] == cert_id
-        assert json.loads(row.badge_json)["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+        assert json.loads(row.badge_json)["proof"][0]["cryptosuite"] == "eddsa-jcs-2022"
         assert verify_file(row.pdf, private_key.public_key()).valid
         result = lookup(s, cert_id)
         assert result.status == "valid" and result.record.learner_name == "Zoë Ångström-Müller"
