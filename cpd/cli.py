@@ -101,14 +101,6 @@ def cmd_admin_password(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_public_key(args: argparse.Namespace) -> int:
-    """Print the certificate signing key's public half, for verifiers."""
-    from cpd.certificates.keys import configured_signing_key, public_key_pem
-
-    print(public_key_pem(configured_signing_key(get_settings())), end="")
-    return 0
-
-
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     from cpd.certificates import cli as certificates_cli
 
@@ -121,8 +113,6 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     def register_admin(sub: argparse._SubParsersAction) -> None:
         p = sub.add_parser("admin-password", help="print the argon2 hash of a new administrator password")
         p.set_defaults(func=cmd_admin_password)
-        p = sub.add_parser("public-key", help="print the public key verifiers check certificates against")
-        p.set_defaults(func=cmd_public_key)
 
     return [certificates_cli.register, register_correct, register_admin]
 
@@ -138,7 +128,8 @@ def _session_factory() -> Callable[[], Session] | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(_extensions())
     args = parser.parse_args(argv)
-    needs_store = args.command in ("verify", "correct-name") or getattr(args, "certificate_command", None) == "revoke"
+    needs_store = (args.command in ("verify", "correct-name", "key", "public-key")
+                   or getattr(args, "certificate_command", None) == "revoke")
     if getattr(args, "session_factory", None) is None and needs_store:
         args.session_factory = _session_factory()
     return int(args.func(args) or 0)

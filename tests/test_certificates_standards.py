@@ -8,12 +8,18 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from test_certificates_support import NOW, PUBLIC_URL, design, make_request, private_key  # noqa: F401
+from test_certificates_support import (  # noqa: F401
+    NOW,
+    PUBLIC_URL,
+    SPEC,
+    design,
+    make_request,
+    private_key,
+)
 
 from cpd.certificates.bundle import sign_record
 from cpd.certificates.did import b58decode, did_key_method
@@ -28,8 +34,6 @@ from cpd.certificates.openbadge import (
 from cpd.certificates.record import canonical_bytes
 from cpd.certificates.request import build_record
 from cpd.certificates.verify import Status, verify_file
-
-from test_certificates_support import SPEC  # noqa: E402
 
 VECTORS = SPEC / "w3c_vc_di_eddsa_testvectors"
 
