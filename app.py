@@ -1,19 +1,18 @@
-"""Reality Check CPD: the Streamlit entry point. Navigation and wiring only."""
+"""Reality Check CPD: the entry point. Wiring only: the page script, HTTP routes, middleware, lifespan.
 
-import logging
+``streamlit run app.py`` (and ``make run``) finds the ``st.App`` below and serves it;
+so does any ASGI server (``uvicorn app:app``). The pages live in ``cpd/ui/main.py``.
+"""
+
+from pathlib import Path
 
 import streamlit as st
 
-from cpd.ui import admin, learn, verify
+from cpd.web import lifespan, middleware, routes
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-st.set_page_config(page_title="Reality Check CPD: exosome safety", page_icon="🔬", layout="centered")
+PAGE_SCRIPT = Path(__file__).resolve().parent / "cpd" / "ui" / "main.py"
 
-# A verification link (?verify=<id>, printed as a QR code on certificates) opens the verify page.
-verifying = "verify" in st.query_params
-pages = [
-    st.Page(learn.page, title="Learn", icon=":material/school:", url_path="learn", default=not verifying),
-    st.Page(verify.page, title="Verify a certificate", icon=":material/verified:", url_path="verify", default=verifying),
-    st.Page(admin.page, title="Administration", icon=":material/admin_panel_settings:", url_path="admin"),
-]
-st.navigation(pages).run()
+app = st.App(PAGE_SCRIPT, routes=routes(), middleware=middleware(), lifespan=lifespan)
+
+if __name__ == "__main__":  # `python app.py` works too
+    app.run()

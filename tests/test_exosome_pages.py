@@ -44,7 +44,7 @@ def widget_values(item) -> dict[str, object]:
 
 def test_the_whole_exosome_module_through_the_pages_passes_and_issues_a_certificate(app):
     loaded = load_module([ROOT / "modules", ROOT / "questions"], "exosome-safety")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "cpd" / "ui" / "main.py"), default_timeout=60).run()
     inputs = {t.label.split(",")[0]: t for t in at.text_input}
     inputs["Full name"].set_value("محمد عبد الله")
     inputs["E-mail"].set_value("m@example.org")

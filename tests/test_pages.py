@@ -80,7 +80,7 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 
 def open_app(token: str | None = None) -> AppTest:
     """A new browser session on the app, optionally with a resume link's token."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "cpd" / "ui" / "main.py"), default_timeout=30)
     if token is not None:
         at.query_params["t"] = token
     return at.run()
