@@ -128,8 +128,14 @@ def print_result(result: VerificationResult, out: TextIO) -> None:
         headline = "DOES NOT MATCH" if result.differences else "NOT GENUINE"
         print(f"{headline}: {terminal_safe(result.reason)}", file=out)
         if result.differences and result.record is not None:
-            print("The signed record attached to this file (genuine) says:", file=out)
-            _record_lines(result.record, out)
+            r = result.record
+            print("The signed record attached to this file (genuine, but not what the page shows) says:", file=out)
+            for label, value in [("name", r.learner_name), ("registration number", r.registration_number),
+                                 ("activity", r.activity_title), ("completed", r.completion_date),
+                                 ("CPD hours", f"{r.cpd_hours:g}"), ("provider", r.provider),
+                                 ("certificate ID", r.id), ("in force until", r.valid_until)]:
+                if value is not None:
+                    print(f"  {label}: {terminal_safe(value)}", file=out)
         return
     print(f"{HEADLINES[result.status]}: {terminal_safe(result.summary())}", file=out)
     if result.status is Status.UNCHECKABLE:
