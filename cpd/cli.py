@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(_extensions())
     args = parser.parse_args(argv)
     needs_store = (args.command in ("verify", "correct-name", "key", "public-key")
-                   or getattr(args, "certificate_command", None) == "revoke")
+                   or getattr(args, "certificate_command", None) in ("revoke", "upgrade-badges"))
     if getattr(args, "session_factory", None) is None and needs_store:
         args.session_factory = _session_factory()
     return int(args.func(args) or 0)

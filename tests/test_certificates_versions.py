@@ -58,3 +58,41 @@ def test_every_version_is_registered_and_unknown_versions_are_named():
     future = {**bundle["record"], "record_type": "reality-check-cpd/certificate-record/99"}
     with pytest.raises(UnknownRecordVersion, match="certificate-record/99"):
         parse_record(future)
+
+
+def test_badges_issued_in_the_draft_form_are_re_signed_without_touching_record_or_pdf(store, design):
+    import hashlib
+
+    from test_certificates_standards import _schema_errors
+    from test_certificates_support import PUBLIC_URL, add_attempt
+
+    from cpd.certificates.openbadge import PROOF_RECOMMENDATION, check_proof, keyring
+    from cpd.certificates.record import canonical_json
+    from cpd.certificates.service import lookup, upgrade_badges
+    from cpd.storage.tables import Certificate
+
+    key = w3c_test_key()
+    bundle = json.loads((FIXTURES / "record-v1.certificate.json").read_text())
+    record = parse_record(bundle["record"])
+    pdf = render_certificate_pdf(SignedRecord(record, bundle["signature"], bundle["key_id"]), design)
+    old_badge = (FIXTURES / "record-v1.badge.json").read_text()
+    with store() as s:
+        add_attempt(s, "attempt-v1")
+        s.add(Certificate(id=record.id, attempt_id="attempt-v1", version=1, record_json=canonical_json(record).decode(),
+                          signature=bundle["signature"], key_id=bundle["key_id"], pdf=pdf,
+                          pdf_sha256=hashlib.sha256(pdf).hexdigest(), badge_json=old_badge, issued_at=record.issued_at))
+        s.commit()
+    with store() as s:
+        assert upgrade_badges(s, key, PUBLIC_URL) == [record.id]
+        s.commit()
+    with store() as s:
+        row = s.get(Certificate, record.id)
+        badge = json.loads(row.badge_json)
+        assert bytes(row.pdf) == pdf and row.signature == bundle["signature"]  # frozen
+        assert row.status_list_index is not None
+        assert lookup(s, record.id.upper()).status == "valid"
+        assert upgrade_badges(s, key, PUBLIC_URL) == []  # once only
+    assert check_proof(badge, keyring(key)).form == PROOF_RECOMMENDATION
+    assert badge["credentialStatus"]["statusListIndex"] == str(row.status_list_index)
+    assert _schema_errors(badge) == []
+    assert verify_file(old_badge.encode(), key.public_key(), now=WITHIN_VALIDITY).valid  # the old copy still verifies

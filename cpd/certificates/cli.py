@@ -342,6 +342,26 @@ def _rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _upgrade_badges(args: argparse.Namespace) -> int:
+    factory: Callable[[], Any] | None = getattr(args, "session_factory", None)
+    if factory is None:
+        print("error: upgrading badges needs the database", file=sys.stderr)
+        return 2
+    from cpd.certificates.service import upgrade_badges
+
+    settings = _settings(args)
+    try:
+        key = configured_signing_key(settings)
+    except SigningKeyError as exc:
+        print(f"error: {terminal_safe(exc)}", file=sys.stderr)
+        return 2
+    with factory() as session:
+        done = upgrade_badges(session, key, settings.public_url)
+        session.commit()
+    print(f"re-signed {len(done)} badge(s) in the W3C Recommendation form; records and PDFs unchanged")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``certificate sample|revoke`` and ``verify`` to the app's CLI."""
     cert = subparsers.add_parser("certificate", help="certificate tools")
@@ -358,6 +378,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rev.add_argument("id", help="certificate id")
     rev.add_argument("--reason", required=True)
     rev.set_defaults(func=_revoke)
+
+    upg = cert_sub.add_parser("upgrade-badges", help="re-sign badges issued before the W3C Recommendation proof "
+                              "form (adds did:web and revocation status; records and PDFs unchanged)")
+    upg.set_defaults(func=_upgrade_badges)
 
     ver = subparsers.add_parser(
         "verify",

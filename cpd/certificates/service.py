@@ -314,3 +314,28 @@ def lookup(session: Session, cert_id: str) -> LookupResult:
 def badge_of(row: Certificate) -> dict:
     """The stored Open Badges 3.0 credential of a certificate row."""
     return json.loads(row.badge_json)
+
+
+def upgrade_badges(session: Session, private_key: Ed25519PrivateKey, public_url: str) -> list[str]:
+    """Re-sign the Open Badges of certificates issued before the Recommendation proof form (flushes).
+
+    Only the badge changes: it gains the array proof, the did:web issuer and a status list
+    entry (so wallets can see a revocation). The record, its signature and the frozen PDF
+    bytes are untouched, and the old badge a learner already downloaded keeps verifying
+    (the verifier accepts the earlier form and labels it). Returns the ids upgraded.
+    """
+    register_key(session, private_key)
+    done = []
+    for row in session.scalars(select(Certificate).order_by(Certificate.issued_at)):
+        if isinstance(json.loads(row.badge_json).get("proof"), list):
+            continue
+        status = allocate_index(session, public_url)
+        badge = build_badge(stored_record(row), private_key, public_url, status)
+        entry = session.get(StatusListEntry, (status.list_id, status.index))
+        if entry is not None:
+            entry.certificate_id = row.id
+        row.badge_json = canonical_bytes(badge).decode("utf-8")
+        row.status_list_id, row.status_list_index = status.list_id, status.index
+        done.append(row.id)
+    session.flush()
+    return done
