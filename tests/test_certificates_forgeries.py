@@ -348,7 +348,25 @@ def test_verify_page_refuses_a_forged_page_without_saying_valid(store, design, p
 def test_verify_page_uncheckable_and_incremental(store, design, private_key):
     _, pdf, _ = _issued(store, design, private_key)
     at = _upload(store, private_key.public_key(), printed_without_attachment(pdf))
-    assert at.warning and UNCHECKABLE_MESSAGE in at.warning[0].value and not at.error
+    assert at.warning[0].value.startswith("Cannot be checked from this file: use the verification link or ask for "
+                                          "the original.")
+    assert not at.error and not at.success
+    assert f"Name: {VICTIM}" in _texts(at)  # what our records say about the ID printed on the page
+    assert any(i.value.startswith("Our records for certificate") for i in at.info)
     at = _upload(store, private_key.public_key(), incremental_reprint(pdf, FORGER))
     assert at.error and at.error[0].value.startswith("Not genuine")
     assert any("2 revisions" in t for t in _texts(at))
+
+
+def test_an_expired_certificate_by_id_says_so_on_the_page_and_in_the_api(store, design, private_key):
+    from datetime import date
+
+    from cpd.certificates.public import public_view
+    from cpd.certificates.service import lookup
+
+    cert_id, _, _ = _issued(store, design, private_key)  # valid until 5 March 2028
+    with store() as s:
+        view = public_view(lookup(s, cert_id), today=date(2028, 3, 6))
+    assert view["status"] == "expired" and view["status_text"].startswith("Expired on 5 March 2028")
+    with store() as s:
+        assert public_view(lookup(s, cert_id), today=date(2028, 3, 5))["status"] == "valid"

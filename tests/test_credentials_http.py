@@ -111,7 +111,7 @@ def _wallet_check(badge: dict) -> bool:
     assert check.ok and check.form == PROOF_RECOMMENDATION, check.reason
     status, headers, body = _get(badge["credentialStatus"]["statusListCredential"])
     assert status == 200 and headers["content-type"].startswith("application/vc")
-    assert "max-age=" in headers["cache-control"]
+    assert "max-age=" in headers["cache-control"] and headers["access-control-allow-origin"] == "*"
     return badge_revoked(badge, json.loads(body), keys)
 
 
@@ -143,6 +143,7 @@ def test_status_list_is_large_enough_and_indexes_are_unique(server, design, priv
     encoded = json.loads(body)["credentialSubject"]["encodedList"]
     raw = gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4)))
     assert len(raw) * 8 >= LIST_SIZE == 131_072
+    assert _get(f"{url}/credentials/status/99")[0] == 404
 
 
 def test_certificate_api_shows_what_an_employer_needs(server, design, private_key):

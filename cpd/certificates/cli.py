@@ -9,7 +9,6 @@ caller sets with ``parser.set_defaults(session_factory=...)``.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from cpd.certificates.openbadge import PROOF_FORMS, KeyRing, build_badge, keyrin
 from cpd.certificates.pdf import render_certificate_pdf
 from cpd.certificates.record import canonical_bytes
 from cpd.certificates.request import IssueRequest, build_record
-from cpd.certificates.verify import Status, VerificationResult, verify_file
+from cpd.certificates.verify import Status, VerificationResult, printed_certificate_id, verify_file
 from cpd.text import terminal_safe
 
 
@@ -192,20 +191,15 @@ def _print_pdf_comparison(status: Any, path: Path) -> bool:
     return False
 
 
-_PRINTED_ID = re.compile(r"Certificate ID:\s*([A-Za-z0-9_-]{16,64})")
-
-
 def _uncheckable_hint(path: Path) -> None:
     """A re-saved certificate lost its attachment but may still show its id: point at the online check."""
-    from cpd.certificates.page_text import pdf_page_text
-
     try:
-        found = _PRINTED_ID.search(pdf_page_text(path.read_bytes()))
-    except Exception:  # noqa: BLE001 - only a hint; the answer above stands
+        cert_id = printed_certificate_id(path.read_bytes())
+    except OSError:
         return
-    if found:
-        print(f"The page shows certificate ID {terminal_safe(found.group(1))}: check it online at "
-              f"<public URL>/?verify={terminal_safe(found.group(1))} and compare this page with the PDF offered there.")
+    if cert_id:
+        print(f"The page shows certificate ID {terminal_safe(cert_id)}: check it online at "
+              f"<public URL>/?verify={terminal_safe(cert_id)} and compare this page with the PDF offered there.")
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ from cpd.certificates.key_registry import published_keys
 from cpd.certificates.pdf import format_number
 from cpd.certificates.public import public_view
 from cpd.certificates.service import lookup, stored_record
-from cpd.certificates.status_list import status_list_credential
+from cpd.certificates.status_list import list_exists, status_list_credential
 from cpd.storage.tables import Attempt, Certificate
 
 
@@ -38,7 +38,10 @@ def issuer_did_document(session: Session, public_url: str, configured: Ed25519Pu
 
 def status_list(
     session: Session, public_url: str, private_key: Ed25519PrivateKey, list_id: int, now: datetime | None = None
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
+    """The signed status list credential, or None for a list that does not exist."""
+    if not list_exists(session, list_id):
+        return None
     return status_list_credential(session, public_url, private_key, list_id, now)
 
 

@@ -88,6 +88,14 @@ def revoked_indexes(session: Session, list_id: int) -> set[int]:
     return {i for i in rows if i is not None}
 
 
+def list_exists(session: Session, list_id: int) -> bool:
+    """List 1 always exists (it is where the first certificate goes); later ones once an index is drawn in them."""
+    if list_id == 1:
+        return True
+    found = session.scalar(select(func.count()).select_from(StatusListEntry).where(StatusListEntry.list_id == list_id))
+    return bool(found)
+
+
 def status_list_credential(
     session: Session, public_url: str, private_key: Ed25519PrivateKey, list_id: int, now: datetime | None = None
 ) -> dict[str, Any]:

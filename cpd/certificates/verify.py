@@ -283,6 +283,19 @@ def _verify_pdf(data: bytes, keys: KeyRing, now: datetime | None) -> Verificatio
     return replace(result, page=page)
 
 
+_PRINTED_ID = re.compile(r"Certificate ID:\s*([A-Za-z0-9_-]{16,64})")
+
+
+def printed_certificate_id(data: bytes) -> str | None:
+    """The certificate ID printed on a PDF's page, if any: a re-saved certificate lost its
+    attachment but may still say which certificate it claims to be, for an online lookup."""
+    try:
+        found = _PRINTED_ID.search(pdf_page_text(data))
+    except Exception:  # noqa: BLE001 - only a hint; never an error of its own
+        return None
+    return found.group(1) if found else None
+
+
 def verify_file(
     source: Path | str | bytes, keys: KeyRing | Ed25519PublicKey, *, now: datetime | None = None
 ) -> VerificationResult:

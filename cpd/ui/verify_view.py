@@ -20,7 +20,7 @@ from cpd.certificates.keys import public_key_pem
 from cpd.certificates.openbadge import PROOF_FORMS
 from cpd.certificates.public import plain_lines, public_view
 from cpd.certificates.service import LookupResult, find_certificate, lookup
-from cpd.certificates.verify import MAX_FILE_BYTES, Status, VerificationResult, verify_file
+from cpd.certificates.verify import MAX_FILE_BYTES, Status, VerificationResult, printed_certificate_id, verify_file
 
 _BOXES = {"valid": st.success, "expired": st.warning, "revoked": st.error, "superseded": st.warning, "unknown": st.error}
 
@@ -91,9 +91,14 @@ def _show_pdf_comparison(status: LookupResult, data: bytes) -> bool:
 
 def _show_file_result(result: VerificationResult, data: bytes, session_factory: Callable[[], Any]) -> None:
     if result.status is Status.UNCHECKABLE:
-        st.warning("This file cannot be checked from this file: use the verification link or ask for the original. "
+        st.warning("Cannot be checked from this file: use the verification link or ask for the original. "
                    "(It carries no signed record, as happens when a certificate is re-saved or printed to PDF; "
                    "that alone does not make it a forgery.)")
+        printed = printed_certificate_id(data)
+        if printed:
+            st.caption(f"The page shows certificate ID {printed}. Compare the page with what our records say "
+                       "about that ID and with the PDF as issued:")
+            _show_status(_lookup(session_factory, printed), session_factory, file_is_the_issued_one=False)
         return
     if result.status is Status.INVALID:
         if result.differences:

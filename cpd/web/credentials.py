@@ -37,9 +37,14 @@ DID_MEDIA_TYPE = "application/did+json"  # W3C DID Core, representation without 
 VC_MEDIA_TYPE = "application/vc"  # W3C VC Data Model 2.0, a secured credential as JSON
 
 
-def _json(data: Any, media_type: str, cache: str, status_code: int = 200) -> Response:
+# Public, non-personal documents a browser-based wallet on another site must be able to fetch.
+OPEN_TO_ALL_SITES = {"Access-Control-Allow-Origin": "*"}
+
+
+def _json(data: Any, media_type: str, cache: str, status_code: int = 200, cors: bool = False) -> Response:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(body, status_code, media_type=media_type, headers={"Cache-Control": cache})
+    headers = {"Cache-Control": cache, **(OPEN_TO_ALL_SITES if cors else {})}
+    return Response(body, status_code, media_type=media_type, headers=headers)
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +81,7 @@ def did_json(request: Request) -> Response:
     settings = _settings()
     with _store()() as session:
         doc = published.issuer_did_document(session, settings.public_url, configured_public_key(settings))
-    return _json(doc, DID_MEDIA_TYPE, "public, max-age=300")
+    return _json(doc, DID_MEDIA_TYPE, "public, max-age=300", cors=True)
 
 
 def status_list(request: Request) -> Response:
@@ -89,7 +94,9 @@ def status_list(request: Request) -> Response:
                             headers={"Cache-Control": "no-store"})
     with _store()() as session:
         credential = published.status_list(session, _settings().public_url, key, list_id)
-    return _json(credential, VC_MEDIA_TYPE, f"public, max-age={CACHE_SECONDS}")
+    if credential is None:
+        return JSONResponse({"error": f"no status list {list_id}"}, 404, headers={"Cache-Control": "no-store"})
+    return _json(credential, VC_MEDIA_TYPE, f"public, max-age={CACHE_SECONDS}", cors=True)
 
 
 def certificate_api(request: Request) -> Response:
