@@ -59,7 +59,7 @@ def build_parser(extensions: Sequence[Callable[[argparse._SubParsersAction], Non
 def cmd_correct(args: argparse.Namespace) -> int:
     """Issue a corrected certificate (new version) for a misspelt name."""
     from cpd.certificates.design import load_default_design
-    from cpd.certificates.keys import configured_signing_key
+    from cpd.certificates.keys import SigningKeyError, configured_signing_key
     from cpd.certificates.pdf import RenderError
     from cpd.certificates.service import CertificateStateError
     from cpd.completion import correct_name
@@ -72,7 +72,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
     try:
         row = correct_name(args.session_factory, args.id, args.name, design=load_default_design(settings.certificates_dir),
                            private_key=configured_signing_key(settings), public_url=settings.public_url)
-    except (CertificateStateError, InvalidText, RenderError) as exc:
+    except (CertificateStateError, InvalidText, RenderError, SigningKeyError) as exc:
         print(f"error: {terminal_safe(exc)}", file=sys.stderr)
         return 1
     print(f"issued {row.id} (version {row.version}), superseding {terminal_safe(args.id)}")

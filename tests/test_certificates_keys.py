@@ -123,3 +123,30 @@ def test_rotate_function_refuses_to_overwrite(store, tmp_path, private_key):
     _write_key(target, private_key)
     with store() as s, pytest.raises(FileExistsError):
         rotate(s, target, current=private_key, replace_file=False)
+
+
+def test_the_results_page_on_postgresql_without_a_key_says_so_and_creates_none(pg_schema_url, tmp_path, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from cpd.settings import get_settings
+
+    def page():
+        from cpd.ui import certificate_view
+
+        certificate_view.show_certificate(None, None)  # the key is needed before anything else is looked at
+
+    monkeypatch.setenv("CPD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CPD_DATABASE_URL", pg_schema_url)
+    monkeypatch.delenv("CPD_SIGNING_KEY_PEM", raising=False)
+    monkeypatch.delenv("CPD_SIGNING_KEY_FILE", raising=False)
+    st.cache_resource.clear()
+    get_settings.cache_clear()
+    try:
+        at = AppTest.from_function(page, default_timeout=30).run()
+        assert not at.exception
+        assert at.error[0].value.startswith("Your certificate cannot be signed yet because the server's signing key")
+        assert not (tmp_path / "signing-key.pem").exists()
+    finally:
+        st.cache_resource.clear()
+        get_settings.cache_clear()
