@@ -78,13 +78,24 @@ def checked_fields(record: CertificateRecord) -> dict[str, str]:
     return fields
 
 
+def _windows(lines: list[str]) -> list[str]:
+    """Each line, and each run of two or three lines (a long name wraps)."""
+    return [" ".join(lines[i : i + size]) for size in (1, 2, 3) for i in range(len(lines) - size + 1)]
+
+
 def _rtl_present(value: str, lines: list[str]) -> bool:
     want = _letters(value)
-    for size in (1, 2, 3):  # a long right-to-left name may wrap
-        for i in range(len(lines) - size + 1):
-            if _letters(" ".join(lines[i : i + size])) == want:
-                return True
-    return False
+    return any(_letters(w) == want for w in _windows(lines))
+
+
+def _line_present(value: str, lines: list[str]) -> bool:
+    """The value is a whole line (or wrapped run of lines), not part of one: "Ann Lee" is not "Joann Leeds"."""
+    want = compact(value)
+    return any(compact(w) == want for w in _windows(lines))
+
+
+# Printed on a line of their own by the template, so compared as whole lines.
+_WHOLE_LINE_FIELDS = frozenset({"name", "activity"})
 
 
 def compare_text(record: CertificateRecord, page_text: str) -> PageComparison:
@@ -97,6 +108,8 @@ def compare_text(record: CertificateRecord, page_text: str) -> PageComparison:
         if is_rtl(value):
             rtl = True
             found = _rtl_present(value, lines)
+        elif field in _WHOLE_LINE_FIELDS:
+            found = _line_present(value, lines)
         else:
             found = compact(value) in whole
         if not found:
