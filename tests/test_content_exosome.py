@@ -253,6 +253,8 @@ def test_source_percentages_only_attributed(content, module, items, refs):
     facts = " ".join(pref.key_facts)
     assert re.search(r"62\s?%", facts) and re.search(r"17\s?%", facts)
     assert "Rahman" in pref.authors
+    # no DOI of a paper that does not contain the figures
+    assert pref.doi is None
     # the verified overview is listed too, with its verified counts
     rahman = refs["rahman-2024"]
     assert rahman.strength is EvidenceStrength.verified
@@ -274,3 +276,31 @@ def test_pretest_items_exist(module, items):
     ids = {i.id for i in items}
     assert 4 <= len(module.pretest) <= 6
     assert set(module.pretest) <= ids
+
+
+def unintroduced_references(stem: str) -> list[str]:
+    """Phrases like "this vial" whose noun the stem has not introduced earlier (it lives in the case)."""
+    missing = []
+    for m in re.finditer(r"\b(?:this|these|the same)\s+([a-z-]+)", stem, re.IGNORECASE):
+        noun = m.group(1).lower().rstrip("s")
+        if noun not in stem[: m.start()].lower():
+            missing.append(m.group(0))
+    return missing
+
+
+def test_pretest_checker_catches_a_counter_example():
+    assert unintroduced_references("Which cue matters most for the risk of using this vial today?") == ["this vial"]
+    assert unintroduced_references("A vial is labelled X. What is the risk of using this vial?") == []
+
+
+def test_pretest_items_stand_alone(module, items):
+    """A pre-test question is shown before its case, so its stem carries the scenario it needs."""
+    by_id = {i.id: i for i in items}
+    problems = []
+    for item_id in module.pretest:
+        stem = by_id[item_id].stem
+        if len(stem.split()) < 20:
+            problems.append(f"{item_id}: stem too short to carry its scenario ({len(stem.split())} words)")
+        if bad := unintroduced_references(stem):
+            problems.append(f"{item_id}: refers to {bad} without introducing it")
+    assert not problems, "\n".join(problems)
