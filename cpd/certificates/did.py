@@ -65,10 +65,6 @@ def public_key_from_multibase(value: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw[2:])
 
 
-def did_key(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
-    return "did:key:" + public_key_multibase(key)
-
-
 def did_key_method(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     """The verification method of a did:key (``did:key:z..#z...``), as badges named it before did:web."""
     mb = public_key_multibase(key)

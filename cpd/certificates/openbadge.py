@@ -37,7 +37,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cpd.certificates.did import (
     b58decode,
     b58encode,
-    did_key_method,
     did_web,
     public_key_from_multibase,
     verification_method_id,
@@ -305,13 +304,3 @@ def check_proof(credential: Any, keys: KeyRing) -> ProofCheck:
             continue
         return ProofCheck(None, form, kid)
     return ProofCheck("the signature does not match the credential (changed after signing, or another key)")
-
-
-def verify_credential(credential: Any, public_key: Ed25519PublicKey) -> str | None:
-    """None if the proof is valid for ``public_key``, else the reason (kept for callers with one key)."""
-    return check_proof(credential, keyring(public_key)).reason
-
-
-def did_key_verification_method(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
-    """The method badges named before did:web (still accepted by ``check_proof``)."""
-    return did_key_method(key)
