@@ -374,3 +374,16 @@ def test_an_expired_certificate_by_id_says_so_on_the_page_and_in_the_api(store, 
     assert view["status"] == "expired" and view["status_text"].startswith("Expired on 5 March 2028")
     with store() as s:
         assert public_view(lookup(s, cert_id), today=date(2028, 3, 5))["status"] == "valid"
+
+
+def test_ids_are_read_case_insensitively_everywhere(store, design, private_key):
+    from cpd.certificates.service import lookup, revoke
+
+    cert_id, _, _ = _issued(store, design, private_key)
+    with store() as s:
+        revoke(s, f"  {cert_id.upper()} ", "Issued in error")
+        s.commit()
+    with store() as s:
+        for typed in (cert_id, cert_id.upper(), cert_id.title()):
+            result = lookup(s, typed)
+            assert result.status == "revoked" and result.certificate_id == cert_id

@@ -221,7 +221,7 @@ def reissue_corrected(
     accreditation and signatory are kept from the original record: a name
     correction must not silently restate other facts. Flushes; the caller commits.
     """
-    old = session.get(Certificate, old_id)
+    old = find_certificate(session, old_id)
     if old is None:
         raise CertificateStateError(f"no certificate {old_id!r}")
     if old.revoked_at is not None:
@@ -265,7 +265,7 @@ def revoke(session: Session, cert_id: str, reason: str, now: datetime | None = N
         reject_control_characters(reason.replace("\n", "").replace("\t", ""))
     except ValueError as exc:
         raise InvalidText(f"Reason: {exc}") from exc
-    row = session.get(Certificate, cert_id)
+    row = find_certificate(session, cert_id)
     if row is None:
         raise CertificateStateError(f"no certificate {cert_id!r}")
     if row.revoked_at is None:
