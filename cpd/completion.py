@@ -22,7 +22,9 @@ from cpd.certificates.service import (
     current_certificate_for_attempt,
     prepare_certificate,
     reissue_corrected,
+    store_certificate,
 )
+from cpd.certificates.status_list import allocate_index
 from cpd.content.loader import LoadedModule
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, Certificate, Learner
@@ -67,13 +69,16 @@ def certificate_for(
         existing = current_certificate_for_attempt(session, state.attempt_id)
         if existing is not None:
             return existing
-    # Render before the write transaction; the unique (attempt, version) key settles any race.
+    # The revocation bit is claimed first (its own short transaction), then the page is rendered
+    # outside any transaction; the unique (attempt, version) key settles any race.
+    with transaction(factory) as session:
+        status = allocate_index(session, public_url)
     row = prepare_certificate(issue_request(loaded, state), design=design, private_key=private_key,
-                              public_url=public_url)
+                              public_url=public_url, status=status)
     try:
         with transaction(factory) as session:
             if current_certificate_for_attempt(session, state.attempt_id) is None:
-                session.add(row)
+                store_certificate(session, row, private_key)
     except IntegrityError:  # another replica issued it a moment ago: that one stands
         pass
     with factory() as session:

@@ -120,6 +120,35 @@ class Certificate(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Its bit in the W3C Bitstring Status List (None for certificates issued before the list existed).
+    status_list_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status_list_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class SigningKey(Base):
+    """Every public key that ever signed a certificate: a rotation retires one, never deletes it.
+
+    The private half is never stored here (it stays in CPD_SIGNING_KEY_FILE or the
+    secret CPD_SIGNING_KEY_PEM); the public halves are what verifiers need for years.
+    """
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # keys.key_id
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class StatusListEntry(Base):
+    """One allocated bit of a Bitstring Status List; the primary key makes each index unique across replicas."""
+
+    __tablename__ = "status_list_entries"
+
+    list_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ContentSnapshot(Base):

@@ -21,6 +21,7 @@ from cpd.settings import Settings, get_settings
 from cpd.storage.db import open_store
 from cpd.web import auth
 from cpd.web.auth import WebContext
+from cpd.web.credentials import credential_routes
 from cpd.web.security import OriginCheckMiddleware, SecurityHeadersMiddleware
 
 log = logging.getLogger("cpd.web")
@@ -40,7 +41,8 @@ def default_context() -> WebContext:
 
 def routes(ctx: WebContext | None = None) -> list[BaseRoute]:
     """The app's own HTTP routes, beside Streamlit's."""
-    return [*auth.routes(ctx or default_context())]
+    ctx = ctx or default_context()
+    return [*auth.routes(ctx), *credential_routes(ctx)]
 
 
 def middleware(settings: Callable[[], Settings] = get_settings) -> list[Middleware]:

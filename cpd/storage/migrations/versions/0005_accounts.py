@@ -1,13 +1,13 @@
 """accounts: organisations, accounts and roles, sign-in throttle, learner e-mail proof and name history
 
-Revision ID: 0004_accounts
-Revises: 0005_items (the newest on this branch; the lead re-chains at merge)
+Revision ID: 0005_accounts
+Revises: 0004_items
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_accounts"
-down_revision = "0005_items"
+revision = "0005_accounts"
+down_revision = "0004_items"
 branch_labels = None
 depends_on = None
 
