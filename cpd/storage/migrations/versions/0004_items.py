@@ -6,7 +6,7 @@
   replicas at once makes one new attempt.
 
 Revision ID: 0004_items
-Revises: 0002
+Revises: 0003_platform
 """
 import sqlalchemy as sa
 from alembic import op

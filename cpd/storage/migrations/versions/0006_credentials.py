@@ -1,7 +1,7 @@
 """signing key table, status list entries, each certificate's status list index
 
 Revision ID: 0006_credentials
-Revises: 0002
+Revises: 0005_accounts
 """
 import sqlalchemy as sa
 from alembic import op
