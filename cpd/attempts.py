@@ -258,6 +258,17 @@ def start_attempt(
         return token, _state(session, attempt)
 
 
+def open_for_learner(session: Session, learner_id: str, loaded: LoadedModule, *, pretest: bool = True,
+                     now: datetime | None = None) -> tuple[str, AttemptState]:
+    """A new attempt for a learner who exists already (a clinic's personal link), in the caller's transaction."""
+    now = _now(now)
+    save_snapshot(session, loaded, now)
+    attempt, token = _new_attempt(session, learner_id, loaded, now, number=1, pretest=pretest,
+                                  delivery_format="online", venue=None)
+    session.flush()
+    return token, _state(session, attempt)
+
+
 def resume(factory: sessionmaker[Session], token: str, *, now: datetime | None = None) -> AttemptState:
     """Find the attempt behind a resume link; forged and expired tokens are refused."""
     if not isinstance(token, str) or not (20 <= len(token) <= 100):

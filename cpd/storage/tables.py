@@ -6,10 +6,11 @@ schema runs on SQLite (embedded default) and PostgreSQL (replicas).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -329,3 +330,51 @@ class LearnerNameChange(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     changed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # an account id
     certificate_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the corrected certificate
+
+
+class StaffMember(Base):
+    """A person on an organisation's training roster (``cpd.onboarding``); the e-mail is unique per organisation.
+
+    ``job_role`` is the clinic's own word for the job (nurse, receptionist), not a
+    sign-in role; ``learner_id`` is set when the person first opens their personal link.
+    """
+
+    __tablename__ = "staff_members"
+    __table_args__ = (UniqueConstraint("organisation_id", "email", name="uq_staff_org_email"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    job_role: Mapped[str] = mapped_column(String(80))
+    start_date: Mapped[date] = mapped_column(Date)
+    registration_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    learner_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Assignment(Base):
+    """One cycle of a module assigned to one person; a renewal is the next cycle of the same chain.
+
+    The unique (staff, module, cycle) and unique ``renews_id`` keys make a second
+    renewal of the same certificate impossible, whichever process tries it.
+    """
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("staff_id", "module_id", "cycle", name="uq_assignment_cycle"),
+        UniqueConstraint("renews_id", name="uq_assignment_renews"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff_members.id"), index=True)
+    module_id: Mapped[str] = mapped_column(String(80))
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    renews_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    renew_days_before: Mapped[int] = mapped_column(Integer, default=60)
+    attempt_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    link_token_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
