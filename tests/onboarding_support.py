@@ -21,8 +21,8 @@ PUBLIC_URL = "https://cpd.example.org"
 ROSTER_A = ("name,email,role,start date,registration number\r\n"
             "Zoë Ångström,zoe@clinic-a.example,Nurse,2026-01-05,NMC 12A3456B\r\n"
             "Ahmed Khan,ahmed@clinic-a.example,Receptionist,2026-02-01,\r\n").encode()
-ROSTER_B = ("name,email,role,start date\r\n"
-            "Bartholomew Secret,bart@clinic-b.example,Nurse,2026-01-10\r\n").encode()
+ROSTER_B = (b"name,email,role,start date\r\n"
+            b"Bartholomew Secret,bart@clinic-b.example,Nurse,2026-01-10\r\n")
 _key = Ed25519PrivateKey.generate()
 
 

@@ -215,3 +215,26 @@ def renew_if_due(session: Session, a: Assignment, valid_until: date, module: Loa
     audit.append(session, "assignment.renew", organisation_id=a.organisation_id,
                  targets={"assignment": nxt.id, "renews": a.id, "staff": member.id, "module": a.module_id})
     return nxt.id
+
+
+def revoke_certificate(factory: sessionmaker[Session], organisation_id: str, certificate_id: str, reason: str, *,
+                       actor_id: str | None = None) -> None:
+    """A manager revokes a certificate of one of their own staff (e.g. issued to the wrong person).
+
+    Refused for any certificate not held by someone on this organisation's roster;
+    recorded in the organisation's audit chain (the reason stays on the certificate).
+    """
+    from cpd.certificates.service import find_certificate, revoke
+    from cpd.text import clean_text
+
+    text = clean_text(reason, field="Reason", max_len=1000, multiline=True)
+    with transaction(factory) as session:
+        cert = find_certificate(session, certificate_id.strip())
+        attempt = session.get(Attempt, cert.attempt_id) if cert is not None else None
+        owner = attempt is not None and session.scalar(select(StaffMember.id).where(
+            StaffMember.organisation_id == organisation_id, StaffMember.learner_id == attempt.learner_id))
+        if cert is None or not owner:
+            raise RosterError("No such certificate among your staff's certificates")
+        revoke(session, cert.id, text)
+        audit.append(session, "certificate.revoke", organisation_id=organisation_id, actor_id=actor_id,
+                     targets={"certificate": cert.id, "staff": str(owner)})

@@ -31,6 +31,7 @@ TEMPLATE = r"""
 #set page(paper: "a4", flipped: true, margin: 1.4cm,
   footer: context [#set text(8pt); #d.org · evidence pack for #d.as_of #h(1fr) page #counter(page).display() of #counter(page).final().first()])
 #set text(font: d.fonts, size: 9pt, lang: "en")
+#set smartquote(enabled: false)
 #show heading: set block(above: 1.2em, below: 0.6em)
 #let cells(rows) = rows.map(r => r.map(c => [#c])).flatten()
 #let tbl(cols, header, rows) = table(columns: cols, inset: 4pt, stroke: 0.4pt + luma(170),
