@@ -10,6 +10,7 @@ import logging
 import streamlit as st
 
 from cpd.ui import admin, learn, resources, staff, verify
+from cpd.ui.onboarding_common import is_manager
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title="Reality Check CPD: exosome safety", page_icon="🔬", layout="centered")
@@ -26,4 +27,16 @@ if who is not None and who.is_staff:
     pages.append(st.Page(admin.page, title="Administration", icon=":material/admin_panel_settings:", url_path="admin"))
 else:
     staff.same_tab_link(staff.sign_in_url(), "Staff sign-in", sidebar=True)
+if is_manager(who):  # a clinic's manager: roster, assignments, dashboard, evidence
+    from cpd.ui import onboarding_assignments, onboarding_dashboard, onboarding_evidence, onboarding_roster
+
+    pages += [
+        st.Page(onboarding_dashboard.page, title="Training dashboard", icon=":material/monitoring:",
+                url_path="onboarding-dashboard"),
+        st.Page(onboarding_roster.page, title="Staff roster", icon=":material/group:", url_path="onboarding-roster"),
+        st.Page(onboarding_assignments.page, title="Assignments", icon=":material/assignment:",
+                url_path="onboarding-assignments"),
+        st.Page(onboarding_evidence.page, title="Evidence and audit", icon=":material/fact_check:",
+                url_path="onboarding-evidence"),
+    ]
 st.navigation(pages).run()
