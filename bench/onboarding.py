@@ -112,7 +112,6 @@ def bench_pack(store, mini, runs: int = 3) -> None:
             with store() as s:
                 t, pdf = timed(lambda: evidence.build(s, org_id, date.today(), public_url="https://cpd.example.org"))  # noqa: B023
             times.append(t)
-        pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
         results[label] = statistics.median(times)
         print(f"  evidence pack, {label} people: {results[label] * 1000:.0f} ms (median of {runs}), "
               f"{len(pdf) / 1024:.0f} KiB")

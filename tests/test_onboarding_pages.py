@@ -93,7 +93,7 @@ def test_assign_then_dashboard_and_evidence_show_only_this_clinic(app_env, monke
     at.selectbox[1].select("Nurse")
     at.button[0].click().run()
     dash = open_page("onboarding_dashboard")
-    rows = table(dash, "Status")
+    rows = dash.table[0].value
     assert list(rows["Name"]) == ["Zoë Ångström"]  # Bart (clinic B) is not here
     assert [m.value for m in dash.metric if m.label == "Not started"] == ["1"]  # due in 14 days (the default)
     evidence_page = open_page("onboarding_evidence")
