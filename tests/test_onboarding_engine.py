@@ -233,3 +233,19 @@ def test_a_manager_revokes_only_their_own_staffs_certificates_and_it_is_audited(
         assert all(e.action != "certificate.revoke" for e in audit.recent(s, a.id))
     row = _rows(store, b.id, date.today())[0]  # a revoked certificate counts for nothing: due in January, so overdue
     assert (row.status, row.certificate_id) == (Status.OVERDUE, None)
+
+
+def test_a_role_assignment_reaches_new_starters_and_people_moved_into_the_role(store, mini):
+    org, manager = clinics(store)["clinic-a"]
+    _assign_nurses(store, mini, org, manager, within=14)  # a standing rule for the role "Nurse"
+    rules = assignments.Rules(lambda m: mini, PUBLIC_URL)
+    data = b"name,email,role,start date\r\nNew Starter,new@clinic-a.example,Nurse,2026-04-01\r\n"
+    roster.import_roster(store, org.id, roster.check_file(store, org.id, data), rules=rules, actor_id=manager.id)
+    ahmed = member(store, org.id, "ahmed@clinic-a.example")
+    roster.change_role(store, org.id, ahmed.id, "Nurse", actor_id=manager.id, rules=rules)
+    due = {r.name: r.due for r in _rows(store, org.id, date(2026, 1, 6))}
+    assert due == {"Zoë Ångström": date(2026, 1, 19), "New Starter": date(2026, 4, 15), "Ahmed Khan": date(2026, 2, 15)}
+    assert link_from_mail(store, "new@clinic-a.example") and link_from_mail(store, "ahmed@clinic-a.example")
+    with store() as s:
+        actions = [e.action for e in audit.recent(s, org.id)]
+    assert actions.count("assignment.create") == 3 and "staff.role_change" in actions

@@ -27,7 +27,7 @@ from cpd.onboarding.roster import RosterError, get_member
 from cpd.onboarding.status import DEFAULT_RENEW_DAYS_BEFORE, due_from_start
 from cpd.outbox.mail import enqueue_mail
 from cpd.storage.db import transaction
-from cpd.storage.tables import Assignment, Attempt, Learner, StaffMember
+from cpd.storage.tables import Assignment, AssignmentRule, Attempt, Learner, StaffMember
 
 LINK_DAYS_AFTER_DUE = 120  # a personal link stays usable well past its due date (overdue people still finish)
 
@@ -70,6 +70,7 @@ def assign(factory: sessionmaker[Session], organisation_id: str, module: LoadedM
                 raise RosterError("No such person on your roster")
             members[member.id] = member
         if role:
+            _save_rule(session, organisation_id, module.module.id, role, due, renew_days_before, now, actor_id)
             for member in session.scalars(select(StaffMember).where(StaffMember.organisation_id == organisation_id,
                                                                     StaffMember.job_role == role)):
                 members[member.id] = member
@@ -88,6 +89,48 @@ def assign(factory: sessionmaker[Session], organisation_id: str, module: LoadedM
                          targets={"assignment": a.id, "staff": member.id, "module": module.module.id})
             created.append(a.id)
     return created
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What applying role rules to new or changed people needs: the modules (for the e-mail) and the public URL."""
+
+    modules: Callable[[str], LoadedModule | None]
+    public_url: str
+
+
+def _save_rule(session: Session, organisation_id: str, module_id: str, role: str, due: Due, renew_days_before: int,
+               now: datetime, actor_id: str | None) -> None:
+    exists = session.scalar(select(AssignmentRule.id).where(
+        AssignmentRule.organisation_id == organisation_id, AssignmentRule.module_id == module_id,
+        AssignmentRule.job_role == role))
+    if exists is None:
+        session.add(AssignmentRule(id=str(uuid.uuid4()), organisation_id=organisation_id, module_id=module_id,
+                                   job_role=role, due_on=due.on, within_days=due.within_days_of_start,
+                                   renew_days_before=renew_days_before, created_at=now, created_by=actor_id))
+        session.flush()
+
+
+def apply_rules(session: Session, members: Iterable[StaffMember], rules: Rules, *, actor_id: str | None = None) -> int:
+    """Assign each person the modules their role carries (a new starter, a changed role); returns how many."""
+    made = 0
+    now = datetime.now(UTC)
+    for member in members:
+        for rule in session.scalars(select(AssignmentRule).where(
+                AssignmentRule.organisation_id == member.organisation_id, AssignmentRule.job_role == member.job_role)):
+            loaded = rules.modules(rule.module_id)
+            if loaded is None or session.scalar(select(Assignment.id).where(
+                    Assignment.staff_id == member.id, Assignment.module_id == rule.module_id)) is not None:
+                continue
+            due = Due(on=rule.due_on, within_days_of_start=rule.within_days).for_start(member.start_date)
+            a = _new_assignment(session, member, loaded, due, cycle=1, renews_id=None,
+                                renew_days_before=rule.renew_days_before, now=now, actor_id=actor_id)
+            _send_link(session, a, member, loaded, rules.public_url, now)
+            audit.append(session, "assignment.create", organisation_id=member.organisation_id, actor_id=actor_id,
+                         targets={"assignment": a.id, "staff": member.id, "module": rule.module_id},
+                         details={"rule": rule.id})
+            made += 1
+    return made
 
 
 def _new_assignment(session: Session, member: StaffMember, module: LoadedModule, due: date, *, cycle: int,

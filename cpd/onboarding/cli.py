@@ -24,6 +24,7 @@ def _store(args: argparse.Namespace) -> Any:
 def cmd_roster_import(args: argparse.Namespace) -> int:
     from cpd.accounts.directory import organisation_by_slug
     from cpd.onboarding import roster
+    from cpd.onboarding.assignments import Rules
 
     store = _store(args)
     with store() as session:
@@ -41,7 +42,8 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
     for problem in parsed.problems:
         print(terminal_safe(problem), file=sys.stderr)
     try:
-        result = roster.import_roster(store, org.id, parsed, good_rows_only=args.good_rows_only)
+        result = roster.import_roster(store, org.id, parsed, good_rows_only=args.good_rows_only,
+                                      rules=Rules(_modules(), get_settings().public_url))
     except roster.RosterError as exc:
         print(f"error: {terminal_safe(exc)}", file=sys.stderr)
         return 1
@@ -51,9 +53,8 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_onboarding_run(args: argparse.Namespace) -> int:
+def _modules() -> Any:
     from cpd.content.loader import load_content, resolve_module
-    from cpd.onboarding import reminders
 
     settings = get_settings()
     content = load_content([settings.modules_dir, settings.questions_dir])
@@ -61,6 +62,14 @@ def cmd_onboarding_run(args: argparse.Namespace) -> int:
     def modules(module_id: str) -> Any:
         return resolve_module(content, module_id) if module_id in content.modules else None
 
+    return modules
+
+
+def cmd_onboarding_run(args: argparse.Namespace) -> int:
+    from cpd.onboarding import reminders
+
+    settings = get_settings()
+    modules = _modules()
     today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
     result = reminders.run(_store(args), today, modules, public_url=settings.public_url)
     print(f"reminders queued: {result.reminders_queued}; renewals opened: {result.renewals}")

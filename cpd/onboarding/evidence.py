@@ -44,7 +44,7 @@ TEMPLATE = r"""
 #d.summary
 
 == Training matrix
-#tbl((auto, auto, auto, auto, auto, auto, auto, auto, auto), d.matrix_header, d.matrix)
+#tbl((auto, auto, auto, auto, auto, auto, auto, auto, auto), d.grid_header, d.grid)
 
 == Gaps and plan dates
 #if d.gaps.len() == 0 [No gaps: everyone assigned holds a certificate in force.] else [
@@ -77,7 +77,7 @@ def build(session: Session, organisation_id: str, as_of: date, *, public_url: st
     end = datetime.combine(as_of, time(23, 59, 59, 999999), tzinfo=UTC)
     rows = overview.rows(session, organisation_id, as_of, until=end)
     counts = overview.counts(rows)
-    matrix = [[r.name, r.role, r.module_id, r.status.value, _d(r.completed),
+    grid = [[r.name, r.role, r.module_id, r.status.value, _d(r.completed),
                "" if r.score is None else f"{r.score:.1f}", r.certificate_id or "", _d(r.valid_until), r.edition]
               for r in rows]
     gaps = [[r.name, r.role, r.module_id, r.status.value, _d(plan_date(r))] for r in rows if r.is_gap]
@@ -94,9 +94,9 @@ def build(session: Session, organisation_id: str, as_of: date, *, public_url: st
         "title": "Training evidence pack", "org": org.name, "as_of": format_date(as_of),
         "generated": (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"), "fonts": FAMILIES,
         "summary": f"{len({r.staff_id for r in rows})} people, {len(rows)} assignments: {summary}.",
-        "matrix_header": ["Name", "Role", "Module", "Status", "Completed", "Score %", "Certificate id", "Valid until",
-                          "Edition taken"],
-        "matrix": matrix,
+        "grid_header": ["Name", "Role", "Module", "Status", "Completed", "Score %", "Certificate id", "Valid until",
+                       "Edition taken"],
+        "grid": grid,
         "gaps_header": ["Name", "Role", "Module", "Status", "Plan date"],
         "gaps": gaps,
         "chain_result": chain_result,

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,9 @@ from cpd import audit
 from cpd.onboarding.roster_csv import ParsedRoster, RosterRow, parse_roster
 from cpd.storage.db import transaction
 from cpd.storage.tables import StaffMember
+
+if TYPE_CHECKING:
+    from cpd.onboarding.assignments import Rules
 
 
 class RosterError(ValueError):
@@ -47,10 +51,11 @@ def check_file(factory: sessionmaker[Session], organisation_id: str, data: bytes
 
 def import_roster(factory: sessionmaker[Session], organisation_id: str, parsed: ParsedRoster, *,
                   good_rows_only: bool = False, actor_id: str | None = None,
-                  on_row: Callable[[RosterRow], None] | None = None) -> ImportResult:
+                  on_row: Callable[[RosterRow], None] | None = None, rules: Rules | None = None) -> ImportResult:
     """Write the parsed rows in one transaction; refuses a file with problems unless ``good_rows_only``.
 
     ``on_row`` is called before each row is written (progress; tests use it to crash half-way).
+    With ``rules``, new starters get the modules their role carries (and their links) in the same transaction.
     """
     if parsed.needs_encoding_confirmation:
         raise RosterError("The file is not UTF-8: confirm the Windows-1252 preview of the names first. Nothing was imported.")
@@ -62,12 +67,15 @@ def import_roster(factory: sessionmaker[Session], organisation_id: str, parsed: 
     now = datetime.now(UTC)
     try:
         with transaction(factory) as session:
+            added = []
             for row in parsed.rows:
                 if on_row is not None:
                     on_row(row)
-                session.add(_member(organisation_id, row.name, row.email, row.role, row.start_date,
-                                    row.registration_number, now))
+                added.append(_member(organisation_id, row.name, row.email, row.role, row.start_date,
+                                     row.registration_number, now))
+                session.add(added[-1])
             session.flush()
+            _apply(session, added, rules, actor_id)
             audit.append(session, "roster.import", organisation_id=organisation_id, actor_id=actor_id,
                          details={"rows": len(parsed.rows), "skipped_lines": len(parsed.bad_lines),
                                   "encoding": parsed.encoding})
@@ -78,7 +86,8 @@ def import_roster(factory: sessionmaker[Session], organisation_id: str, parsed: 
 
 
 def add_person(factory: sessionmaker[Session], organisation_id: str, *, name: str, email: str, role: str,
-               start_date: date, registration_number: str | None = None, actor_id: str | None = None) -> StaffMember:
+               start_date: date, registration_number: str | None = None, actor_id: str | None = None,
+               rules: Rules | None = None) -> StaffMember:
     """One person, checked by the same rules as a file row."""
     import csv
     import io
@@ -98,13 +107,14 @@ def add_person(factory: sessionmaker[Session], organisation_id: str, *, name: st
             session.flush()
             audit.append(session, "staff.add", organisation_id=organisation_id, actor_id=actor_id,
                          targets={"staff": member.id})
+            _apply(session, [member], rules, actor_id)
     except IntegrityError:
         raise RosterError(f"{row.email} is already on the roster") from None
     return member
 
 
 def change_role(factory: sessionmaker[Session], organisation_id: str, staff_id: str, role: str, *,
-                actor_id: str | None = None) -> StaffMember:
+                actor_id: str | None = None, rules: Rules | None = None) -> StaffMember:
     from cpd.text import clean_text
 
     clean = clean_text(role, field="Role", max_len=80)
@@ -115,7 +125,16 @@ def change_role(factory: sessionmaker[Session], organisation_id: str, staff_id: 
         member.job_role = clean
         audit.append(session, "staff.role_change", organisation_id=organisation_id, actor_id=actor_id,
                      targets={"staff": member.id})
+        session.flush()
+        _apply(session, [member], rules, actor_id)
         return member
+
+
+def _apply(session: Session, members: list[StaffMember], rules: Rules | None, actor_id: str | None) -> None:
+    if rules is not None:
+        from cpd.onboarding.assignments import apply_rules
+
+        apply_rules(session, members, rules, actor_id=actor_id)
 
 
 def get_member(session: Session, organisation_id: str, staff_id: str) -> StaffMember | None:

@@ -378,3 +378,20 @@ class Assignment(Base):
     link_token_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class AssignmentRule(Base):
+    """A module assigned to a role: everyone who has or later gets that role is assigned, due by the rule."""
+
+    __tablename__ = "assignment_rules"
+    __table_args__ = (UniqueConstraint("organisation_id", "module_id", "job_role", name="uq_assignment_rule"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    module_id: Mapped[str] = mapped_column(String(80))
+    job_role: Mapped[str] = mapped_column(String(80))
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    within_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    renew_days_before: Mapped[int] = mapped_column(Integer, default=60)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(36), nullable=True)

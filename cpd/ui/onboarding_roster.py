@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from cpd.onboarding import roster
+from cpd.onboarding.assignments import Rules
 from cpd.onboarding.roster_csv import ParsedRoster
 from cpd.text import InvalidText
 from cpd.ui import resources
@@ -28,13 +29,13 @@ def page() -> None:
                    "Registration": m.registration_number or ""} for m in members], hide_index=True)
     if members:
         with st.form("role"):
-            st.markdown("**Change a role**")
+            st.markdown("**Change a role** (they get the modules the new role carries)")
             person = st.selectbox("Person", members, format_func=lambda m: f"{m.name} <{m.email}>")
             role = st.text_input("New role")
             go = st.form_submit_button("Change role")
         if go and person is not None:
             try:
-                roster.change_role(store, org, person.id, role, actor_id=who.account_id)
+                roster.change_role(store, org, person.id, role, actor_id=who.account_id, rules=_rules())
             except (roster.RosterError, InvalidText) as exc:
                 st.error(str(exc))
             else:
@@ -67,7 +68,8 @@ def _import(store, org: str, actor: str) -> None:  # noqa: ANN001 - sessionmaker
         sure, label = True, f"Import {len(parsed.rows)} people"
     if st.button(label, type="primary", disabled=not sure, key="do-import"):
         try:
-            result = roster.import_roster(store, org, parsed, good_rows_only=bool(parsed.problems), actor_id=actor)
+            result = roster.import_roster(store, org, parsed, good_rows_only=bool(parsed.problems), actor_id=actor,
+                                          rules=_rules())
         except roster.RosterError as exc:
             st.error(str(exc))
         else:
@@ -97,8 +99,13 @@ def _add_one(store, org: str, actor: str) -> None:  # noqa: ANN001 - sessionmake
     if go:
         try:
             roster.add_person(store, org, name=name, email=email, role=role, start_date=start,
-                              registration_number=reg or None, actor_id=actor)
+                              registration_number=reg or None, actor_id=actor, rules=_rules())
         except (roster.RosterError, InvalidText) as exc:
             st.error(str(exc))
         else:
             st.success("Added.")
+
+
+def _rules() -> Rules:
+    """New starters and changed roles get the modules their role carries (set on the Assignments page)."""
+    return Rules(resources.module, resources.settings().public_url)

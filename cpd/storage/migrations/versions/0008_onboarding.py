@@ -1,4 +1,4 @@
-"""clinic onboarding: staff roster and assignments (one chain of cycles per person and module)
+"""clinic onboarding: staff roster, assignments (one chain of cycles per person and module), role rules
 
 Revision ID: 0008_onboarding
 Revises: 0006_credentials
@@ -46,9 +46,25 @@ def upgrade() -> None:
     )
     op.create_index("ix_assignments_organisation_id", "assignments", ["organisation_id"])
     op.create_index("ix_assignments_staff_id", "assignments", ["staff_id"])
+    op.create_table(
+        "assignment_rules",
+        sa.Column("id", sa.String(length=36), primary_key=True),
+        sa.Column("organisation_id", sa.String(length=36), sa.ForeignKey("organisations.id"), nullable=False),
+        sa.Column("module_id", sa.String(length=80), nullable=False),
+        sa.Column("job_role", sa.String(length=80), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=True),
+        sa.Column("within_days", sa.Integer(), nullable=True),
+        sa.Column("renew_days_before", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=36), nullable=True),
+        sa.UniqueConstraint("organisation_id", "module_id", "job_role", name="uq_assignment_rule"),
+    )
+    op.create_index("ix_assignment_rules_organisation_id", "assignment_rules", ["organisation_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_assignment_rules_organisation_id", table_name="assignment_rules")
+    op.drop_table("assignment_rules")
     op.drop_index("ix_assignments_staff_id", table_name="assignments")
     op.drop_index("ix_assignments_organisation_id", table_name="assignments")
     op.drop_table("assignments")
