@@ -115,7 +115,7 @@ stages:
             correct: true
             rationale: Because.
           - id: b
-            text: Ask for nothing
+            text: Ask for a price
             rationale: Because not.
 """
 
@@ -522,7 +522,14 @@ def test_cli_validate_exits_0_and_prints_a_summary_for_valid_content():
         "OK: 1 module(s), 1 case(s), 4 item(s) "
         "(matrix 1, rationale_pair 1, select_all 1, single_best 1), 3 reference(s)"
     )
-    assert len(per_module) == 1 and per_module[0].strip().startswith("mini 1.0.0: claims 0.25 CPD h / 10 min")
+    assert per_module[0].strip().startswith("mini 1.0.0: claims 0.25 CPD h / 10 min")
+    assert [line.strip() for line in per_module[1:]] == [
+        "item writing:",
+        "key is the longest option in 1 of 3 single-answer sets (chance 1.3, limit 3.3): ok",
+        "longest option at most 1.50 x the mean of the others (limit 1.5): ok",
+        "absolute words in 0 of 6 distractors and 0 of 5 keys: ok",
+        "'of the above' or 'nothing' options: 0; negatives in lower case: 0: ok",
+    ]
 
 
 def test_cli_validate_json_prints_one_object_with_the_counts():
