@@ -54,9 +54,9 @@ def absolute_words(text: str) -> list[str]:
 def catch_all(text: str) -> str | None:
     """Why an option is a catch-all ("all/none of the above", "nothing ..."), or None."""
     if m := _CATCH_ALL.search(text):
-        return f"a {m.group(0).lower()!r} option"
+        return f"catch-all option {m.group(0).lower()!r}"
     if m := _NOTHING.match(text):
-        return f"a {m.group(0).strip(' ,;:-').lower()!r} option, which works as 'none of the above'"
+        return f"catch-all option {m.group(0).strip(' ,;:-').lower()!r} (it works as 'none of the above')"
     return None
 
 
