@@ -729,3 +729,26 @@ def test_cli_validate_prints_the_item_writing_summary_and_fails_on_a_broken_rule
         "catch-all option 'none of the above': offer a specific, plausible alternative instead",
         "1 error in the content",
     ]
+
+
+# --------------------------------------------------------------------------- jurisdictions
+
+
+def test_jurisdictions_are_optional_and_listed_as_plain_names(content_dir):
+    assert load(content_dir).modules["mini"].jurisdictions == []  # a module stating no regulatory status
+    edit(content_dir / MODULE, "last_review_date: 2026-06-01\n",
+         "last_review_date: 2026-06-01\njurisdictions: [United States, Japan]\n")
+    assert load(content_dir).modules["mini"].jurisdictions == ["United States", "Japan"]
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("[Japan, japan]", ["jurisdiction 'japan' is listed twice"]),
+    ('["Japan "]', ["plain name", "'Japan '"]),
+    ("[Japan, '']", ["at least 1 character"]),
+])
+def test_a_duplicate_or_blank_jurisdiction_is_rejected(content_dir, value, words):
+    module = content_dir / MODULE
+    edit(module, "last_review_date: 2026-06-01\n", f"last_review_date: 2026-06-01\njurisdictions: {value}\n")
+    content = load(content_dir)
+    where = "jurisdictions[1]" if "''" in value else "jurisdictions"
+    assert_error(content, module, line_of(module, "jurisdictions:"), where, *words)
