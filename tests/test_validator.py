@@ -752,3 +752,18 @@ def test_a_duplicate_or_blank_jurisdiction_is_rejected(content_dir, value, words
     content = load(content_dir)
     where = "jurisdictions[1]" if "''" in value else "jurisdictions"
     assert_error(content, module, line_of(module, "jurisdictions:"), where, *words)
+
+
+@pytest.mark.parametrize(("stem", "flagged"), [
+    ("Which is not a purity measure?", ["not"]),
+    ("Which is NOT a purity measure?", []),
+    ("All EXCEPT one are purity measures. Which isn't?", ["isn't"]),
+    ("The rep says it is not a drug. What do you ask first?", []),  # the scenario, not the question
+    ("Which requests, at least, would you make?", []),  # "at least" is not a negative
+    ("Which is least likely to be contaminated?", ["least"]),
+    ("The rep says it is not a drug", ["not"]),  # the last sentence is the question even without '?'
+])
+def test_only_the_questions_lead_in_is_read_for_a_lower_case_negative(stem, flagged):
+    from cpd.content.item_writing import lower_case_negatives
+
+    assert lower_case_negatives(stem) == flagged
