@@ -249,3 +249,19 @@ def test_a_role_assignment_reaches_new_starters_and_people_moved_into_the_role(s
     with store() as s:
         actions = [e.action for e in audit.recent(s, org.id)]
     assert actions.count("assignment.create") == 3 and "staff.role_change" in actions
+
+
+def test_names_print_in_the_pack_exactly_as_typed_never_as_typst_markup(store, mini):
+    org, manager = clinics(store)["clinic-a"]
+    odd = "O'Brien *Bold* _it_ #sys $x$ [y] <z>"
+    data = f"name,email,role,start date\r\n\"{odd}\",odd@clinic-a.example,Nurse,2026-01-05\r\n".encode()
+    parsed = roster.check_file(store, org.id, data)
+    if parsed.problems:  # names with angle brackets are refused as HTML: keep what the rules let through
+        odd = "O'Brien *Bold* _it_ #sys $x$ [y]"
+        data = f"name,email,role,start date\r\n\"{odd}\",odd@clinic-a.example,Nurse,2026-01-05\r\n".encode()
+        parsed = roster.check_file(store, org.id, data)
+    roster.import_roster(store, org.id, parsed)
+    _assign_nurses(store, mini, org, manager)
+    with store() as s:
+        text = " ".join(pdf_text(evidence.build(s, org.id, date.today(), public_url=PUBLIC_URL)).split())
+    assert odd in text
