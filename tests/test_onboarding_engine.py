@@ -253,15 +253,18 @@ def test_a_role_assignment_reaches_new_starters_and_people_moved_into_the_role(s
 
 def test_names_print_in_the_pack_exactly_as_typed_never_as_typst_markup(store, mini):
     org, manager = clinics(store)["clinic-a"]
-    odd = "O'Brien *Bold* _it_ #sys $x$ [y] <z>"
-    data = f"name,email,role,start date\r\n\"{odd}\",odd@clinic-a.example,Nurse,2026-01-05\r\n".encode()
-    parsed = roster.check_file(store, org.id, data)
-    if parsed.problems:  # names with angle brackets are refused as HTML: keep what the rules let through
-        odd = "O'Brien *Bold* _it_ #sys $x$ [y]"
-        data = f"name,email,role,start date\r\n\"{odd}\",odd@clinic-a.example,Nurse,2026-01-05\r\n".encode()
-        parsed = roster.check_file(store, org.id, data)
+    html = parse_roster_bytes('"O\'Brien <z>",odd@clinic-a.example,Nurse,2026-01-05')
+    assert [p.message for p in roster.check_file(store, org.id, html).problems] == [
+        "Name: HTML or script is not accepted here; please write plain text"]
+    odd = "O'Brien *Bold* _it_ #sys $x$ [y] @ref"
+    parsed = roster.check_file(store, org.id, parse_roster_bytes(f'"{odd}",odd@clinic-a.example,Nurse,2026-01-05'))
+    assert not parsed.problems
     roster.import_roster(store, org.id, parsed)
     _assign_nurses(store, mini, org, manager)
     with store() as s:
         text = " ".join(pdf_text(evidence.build(s, org.id, date.today(), public_url=PUBLIC_URL)).split())
     assert odd in text
+
+
+def parse_roster_bytes(line: str) -> bytes:
+    return f"name,email,role,start date\r\n{line}\r\n".encode()
