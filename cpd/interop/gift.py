@@ -280,7 +280,8 @@ def loads(text: str, name: str = "imported") -> Imported:
             continue
         answers = parse_answers(raw.body)
         if isinstance(answers, str):
-            result.notes.append(f"{label}: a {answers} question has no item type here; left out")
+            article = "an" if answers[0] in "aeiou" else "a"
+            result.notes.append(f"{label}: {article} {answers} question has no item type here; left out")
             continue
         item = _item(meta, raw, answers, count)
         if item is None:

@@ -248,6 +248,10 @@ class ItemType(ABC, Generic[M]):
     def qti_import(self, body: Element, declarations: Sequence[Element]) -> dict[str, Any] | None:
         """This type's own fields from a QTI item body and its response declarations, or None if it is not ours."""
 
+    @abstractmethod
+    def qti_response(self, item: M, response: Response) -> dict[str, Any]:
+        """A response of ours as the QTI response variables ``qti_export`` declares (for checking its rules)."""
+
     def check(self, item: M, response: Response) -> None:
         """Refuse (InvalidResponse) a response that is incomplete or does not fit, with the reason."""
         reason = self.incomplete(item, response)

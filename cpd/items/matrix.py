@@ -201,5 +201,8 @@ class Matrix(ItemType[MatrixItem]):
                    for c in sets[1].iter(qx.Q + "qti-simple-associable-choice")]
         return {"columns": columns, "rows": rows}
 
+    def qti_response(self, item: MatrixItem, response: Response) -> dict[str, Any]:
+        return {"RESPONSE": [f"{qx.qid(r)} {qx.qid(c)}" for r, c in (response.get("rows") or {}).items() if c]}
+
 
 TYPE = Matrix()

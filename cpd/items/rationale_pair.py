@@ -161,5 +161,8 @@ class RationalePair(ItemType[RationalePairItem]):
         prompts = {i.get("response-identifier"): qx.prompt_of(i) for i in body.iter(qx.Q + "qti-choice-interaction")}
         return {"action_prompt": prompts["ACTION"], "reason_prompt": prompts["REASON"], "actions": actions, "reasons": reasons}
 
+    def qti_response(self, item: RationalePairItem, response: Response) -> dict[str, Any]:
+        return {"ACTION": qx.qid(response["action"]), "REASON": qx.qid(response["reason"])}
+
 
 TYPE = RationalePair()

@@ -131,5 +131,8 @@ class SelectAll(ItemType[SelectAllItem]):
         read = qx.read_choices(body, declarations, "RESPONSE", single=False)
         return None if read is None else {"options": read}
 
+    def qti_response(self, item: SelectAllItem, response: Response) -> dict[str, Any]:
+        return {"RESPONSE": [qx.qid(o) for o in response.get("options") or []]}
+
 
 TYPE = SelectAll()

@@ -110,5 +110,8 @@ class SingleBest(ItemType[SingleBestItem]):
         read = qx.read_choices(body, declarations, "RESPONSE", single=True)
         return None if read is None else {"options": read}
 
+    def qti_response(self, item: SingleBestItem, response: Response) -> dict[str, Any]:
+        return {"RESPONSE": qx.qid(response["option"])}
+
 
 TYPE = SingleBest()
