@@ -110,7 +110,7 @@ def cmd_public_key(args: argparse.Namespace) -> int:
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from cpd import platform_cli
+    from cpd import platform_cli, reports_cli
     from cpd.certificates import cli as certificates_cli
     from cpd.interop import cli as interop_cli
 
@@ -126,7 +126,8 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
         p = sub.add_parser("public-key", help="print the public key verifiers check certificates against")
         p.set_defaults(func=cmd_public_key)
 
-    return [certificates_cli.register, register_correct, register_admin, platform_cli.register, interop_cli.register]
+    return [certificates_cli.register, register_correct, register_admin, platform_cli.register, interop_cli.register,
+            reports_cli.register]
 
 
 def _session_factory() -> Callable[[], Session] | None:
