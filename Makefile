@@ -32,7 +32,7 @@ test-fast: install  ## the suite without the browser tests
 validate: install
 	$(PY) -m cpd validate
 
-BENCHES := bench/certificate_issue.py bench/rerun_cost.py bench/token_lookup.py
+BENCHES := bench/certificate_issue.py bench/certificate_verify.py bench/rerun_cost.py bench/token_lookup.py
 
 bench: install  ## print the benchmark figures (bench/bare_form_page.py is a page the rerun benchmark serves)
 	@for b in $(BENCHES); do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -1,93 +1,26 @@
-"""What an administrator may do, behind an argon2-hashed password.
+"""What an administrator may do with certificates: list what was issued, revoke with a reason.
 
-The password itself is never stored: the deployment holds only its argon2 hash
-(``CPD_ADMIN_PASSWORD_HASH`` or the Streamlit secret of that name), made with
-``python -m cpd admin-password``.
+Who may do it is decided by accounts and roles (``cpd.accounts``): the
+Administration page offers these to deployment administrators only, because
+certificates are not yet tied to an organisation.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cpd import audit
+from cpd.accounts.directory import Principal, list_accounts
 from cpd.certificates.service import revoke
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, Certificate, Learner
 from cpd.text import clean_text
 from cpd.timeutil import as_utc
-
-_hasher = PasswordHasher()
-
-
-def hash_password(password: str) -> str:
-    if len(password) < 12:
-        raise ValueError("use at least 12 characters")
-    return _hasher.hash(password)
-
-
-def check_password(password_hash: str | None, password: str) -> bool:
-    """False for a wrong password, and for a missing or malformed hash (admin then stays shut)."""
-    if not password_hash or not password:
-        return False
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-class LoginThrottle:
-    """Process-wide: after ``limit`` wrong passwords within ``window`` seconds, sign-in waits.
-
-    Kept per process rather than per browser session, because a new session is
-    free to open; argon2 already makes each guess cost ~50 ms of CPU.
-    """
-
-    def __init__(self, limit: int = 5, window: float = 300.0, lockout: float = 60.0) -> None:
-        self.limit, self.window, self.lockout = limit, window, lockout
-        self._failures: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def wait_seconds(self, now: float | None = None) -> float:
-        """How long sign-in is closed from ``now`` (0 when open)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            while self._failures and now - self._failures[0] > self.window:
-                self._failures.popleft()
-            if len(self._failures) < self.limit:
-                return 0.0
-            return max(0.0, self._failures[-1] + self.lockout - now)
-
-    def failed(self, now: float | None = None) -> None:
-        with self._lock:
-            self._failures.append(time.monotonic() if now is None else now)
-
-    def succeeded(self) -> None:
-        with self._lock:
-            self._failures.clear()
-
-
-THROTTLE = LoginThrottle()
-
-
-def sign_in(password_hash: str | None, password: str, throttle: LoginThrottle = THROTTLE) -> str | None:
-    """None when signed in, else the message to show."""
-    wait = throttle.wait_seconds()
-    if wait:
-        return f"Too many wrong passwords. Try again in {int(wait) + 1} seconds."
-    if check_password(password_hash, password):
-        throttle.succeeded()
-        return None
-    throttle.failed()
-    return "Wrong password."
 
 
 @dataclass(frozen=True)
@@ -131,3 +64,29 @@ def revoke_certificate(
         row = revoke(session, certificate_id.strip(), text)
         audit.append(session, "certificate.revoke", actor_id=actor_id, targets={"certificate": row.id})
         return row
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: datetime
+    action: str
+    actor: str  # the actor's e-mail when the viewer may see that account, else its id
+    targets: str
+    details: str
+
+
+def audit_rows(factory: sessionmaker[Session], viewer: Principal, organisation_id: str | None,
+               limit: int = 100) -> list[AuditRow]:
+    """The newest entries of one chain, for someone allowed to read it: admins any, a manager their organisation's."""
+    if not viewer.may_manage(organisation_id) or (organisation_id is None and not viewer.is_admin):
+        raise PermissionError("You may not read that audit log")
+    emails = {a.id: a.email for a in list_accounts(factory, viewer=viewer)}
+    with factory() as session:
+        entries = audit.recent(session, organisation_id, limit=limit)
+    return [AuditRow(as_utc(e.at), e.action, emails.get(e.actor_id or "", e.actor_id or "-"),
+                     _compact(e.targets_json, emails), _compact(e.details_json, emails)) for e in entries]
+
+
+def _compact(raw: str, emails: dict[str, str]) -> str:
+    values = json.loads(raw or "{}")
+    return ", ".join(f"{k}={emails.get(v, v) if isinstance(v, str) else v}" for k, v in sorted(values.items()) if v is not None)

@@ -59,7 +59,7 @@ def build_parser(extensions: Sequence[Callable[[argparse._SubParsersAction], Non
 def cmd_correct(args: argparse.Namespace) -> int:
     """Issue a corrected certificate (new version) for a misspelt name."""
     from cpd.certificates.design import load_default_design
-    from cpd.certificates.keys import configured_signing_key
+    from cpd.certificates.keys import SigningKeyError, configured_signing_key
     from cpd.certificates.pdf import RenderError
     from cpd.certificates.service import CertificateStateError
     from cpd.completion import correct_name
@@ -72,45 +72,19 @@ def cmd_correct(args: argparse.Namespace) -> int:
     try:
         row = correct_name(args.session_factory, args.id, args.name, design=load_default_design(settings.certificates_dir),
                            private_key=configured_signing_key(settings), public_url=settings.public_url)
-    except (CertificateStateError, InvalidText, RenderError) as exc:
+    except (CertificateStateError, InvalidText, RenderError, SigningKeyError) as exc:
         print(f"error: {terminal_safe(exc)}", file=sys.stderr)
         return 1
     print(f"issued {row.id} (version {row.version}), superseding {terminal_safe(args.id)}")
     return 0
 
 
-def cmd_admin_password(args: argparse.Namespace) -> int:
-    """Print the argon2 hash of a new administrator password (read without echo)."""
-    import getpass
-
-    from cpd.admin import hash_password
-
-    if sys.stdin.isatty():
-        password = getpass.getpass("New administrator password: ")
-        if getpass.getpass("Repeat it: ") != password:
-            print("error: the two passwords differ", file=sys.stderr)
-            return 1
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    try:
-        print(hash_password(password))
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print("Set this as CPD_ADMIN_PASSWORD_HASH (environment or Streamlit secrets).", file=sys.stderr)
-    return 0
-
-
-def cmd_public_key(args: argparse.Namespace) -> int:
-    """Print the certificate signing key's public half, for verifiers."""
-    from cpd.certificates.keys import configured_signing_key, public_key_pem
-
-    print(public_key_pem(configured_signing_key(get_settings())), end="")
     return 0
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     from cpd import platform_cli, reports_cli
+    from cpd.accounts import cli as accounts_cli
     from cpd.certificates import cli as certificates_cli
     from cpd.interop import cli as interop_cli
 
@@ -120,14 +94,8 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
         p.add_argument("--name", required=True, help="the name as it should be printed")
         p.set_defaults(func=cmd_correct)
 
-    def register_admin(sub: argparse._SubParsersAction) -> None:
-        p = sub.add_parser("admin-password", help="print the argon2 hash of a new administrator password")
-        p.set_defaults(func=cmd_admin_password)
-        p = sub.add_parser("public-key", help="print the public key verifiers check certificates against")
-        p.set_defaults(func=cmd_public_key)
-
-    return [certificates_cli.register, register_correct, register_admin, platform_cli.register, interop_cli.register,
-            reports_cli.register]
+    return [certificates_cli.register, register_correct, platform_cli.register, accounts_cli.register,
+            interop_cli.register, reports_cli.register]
 
 
 def _session_factory() -> Callable[[], Session] | None:
@@ -141,7 +109,8 @@ def _session_factory() -> Callable[[], Session] | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(_extensions())
     args = parser.parse_args(argv)
-    needs_store = args.command in ("verify", "correct-name") or getattr(args, "certificate_command", None) == "revoke"
+    needs_store = (args.command in ("verify", "correct-name", "key", "public-key")
+                   or getattr(args, "certificate_command", None) in ("revoke", "upgrade-badges"))
     if getattr(args, "session_factory", None) is None and needs_store:
         args.session_factory = _session_factory()
     return int(args.func(args) or 0)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cpd import audit
+from cpd.accounts.names import record_name_change
 from cpd.attempts import AttemptState
 from cpd.certificates.design import Design
 from cpd.certificates.service import (
@@ -21,7 +22,9 @@ from cpd.certificates.service import (
     current_certificate_for_attempt,
     prepare_certificate,
     reissue_corrected,
+    store_certificate,
 )
+from cpd.certificates.status_list import allocate_index
 from cpd.content.loader import LoadedModule
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, Certificate, Learner
@@ -66,13 +69,16 @@ def certificate_for(
         existing = current_certificate_for_attempt(session, state.attempt_id)
         if existing is not None:
             return existing
-    # Render before the write transaction; the unique (attempt, version) key settles any race.
+    # The revocation bit is claimed first (its own short transaction), then the page is rendered
+    # outside any transaction; the unique (attempt, version) key settles any race.
+    with transaction(factory) as session:
+        status = allocate_index(session, public_url)
     row = prepare_certificate(issue_request(loaded, state), design=design, private_key=private_key,
-                              public_url=public_url)
+                              public_url=public_url, status=status)
     try:
         with transaction(factory) as session:
             if current_certificate_for_attempt(session, state.attempt_id) is None:
-                session.add(row)
+                store_certificate(session, row, private_key)
     except IntegrityError:  # another replica issued it a moment ago: that one stands
         pass
     with factory() as session:
@@ -100,6 +106,7 @@ def correct_name(
         attempt = session.get(Attempt, row.attempt_id)
         learner = session.get(Learner, attempt.learner_id) if attempt is not None else None
         if learner is not None:
+            record_name_change(session, learner.id, learner.name, name, changed_by=actor_id, certificate_id=row.id)
             learner.name = name
         audit.append(session, "certificate.correct_name", actor_id=actor_id,
                      targets={"certificate": row.id, "supersedes": row.supersedes_id,

@@ -33,13 +33,23 @@ class Settings(BaseSettings):
     signing_key_file: Path | None = Field(default=None, description="Ed25519 private key (PEM).")
     signing_key_pem: SecretStr | None = Field(default=None, description="The key itself (PEM), e.g. from secrets.")
     public_url: str = Field(default="http://localhost:8501", description="Base URL used in links and QR codes.")
-    admin_password_hash: str | None = Field(default=None, description="argon2 hash guarding admin actions.")
+    admin_password_hash: str | None = Field(
+        default=None,
+        description="Retired shared admin password (argon2 hash): read once by `python -m cpd user migrate-admin`.",
+    )
+    trusted_proxy_hops: int = Field(
+        default=0, ge=0, le=5,
+        description="Reverse proxies in front of the app that append to X-Forwarded-For (0: use the peer address).",
+    )
     smtp_url: SecretStr | None = Field(
         default=None,
         description="Where mail goes: smtp://host:25, smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host:465"
         " (see cpd.mail.config). Unset: mail waits in the outbox.",
     )
     mail_from: str = Field(default="Reality Check CPD <no-reply@localhost>", description="The From of every message.")
+    outbox_worker_in_app: bool = Field(
+        default=True, description="Run an outbox worker inside each app process (false: only `python -m cpd worker`).",
+    )
     outbox_poll_seconds: float = Field(default=2.0, gt=0, description="How often an idle worker looks for work.")
     outbox_batch_size: int = Field(default=20, ge=1, le=500, description="Effects a worker claims at once.")
     outbox_lease_seconds: float = Field(

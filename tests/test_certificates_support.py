@@ -26,6 +26,26 @@ DEFAULT_DESIGN = REPO / "certificates" / "default.yaml"
 PUBLIC_URL = "https://cpd.example.org"
 NOW = datetime(2026, 3, 5, 14, 30, tzinfo=UTC)
 
+# Specification data (W3C vectors, OB 3.0 schema): ../shared beside the repository, never copied into it.
+SPEC = REPO.parent / "shared" / "credentials-spec"
+
+
+def w3c_test_key() -> Ed25519PrivateKey:
+    """The published W3C eddsa-jcs-2022 test key (keyPair.json): signs fixtures, never a deployment's certificate."""
+    import os
+
+    from cpd.certificates.did import b58decode
+
+    path = SPEC / "w3c_vc_di_eddsa_testvectors" / "keyPair.json"
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"specification data missing at {SPEC}")
+        pytest.skip(f"specification data not found at {SPEC}")
+    raw = b58decode(json.loads(path.read_text())["privateKeyMultibase"][1:])
+    assert raw[:2] == b"\x80\x26"  # multicodec ed25519-priv
+    return Ed25519PrivateKey.from_private_bytes(raw[2:])
+
+
 needs_cjk = pytest.mark.skipif(not system_cjk_dirs(), reason="Debian package fonts-noto-cjk not installed")
 
 
@@ -75,6 +95,7 @@ def add_attempt(session: Session, attempt_id: str = "attempt-1") -> None:
         Learner(id=learner_id, name="L", email="l@example.org", profession="nurse", registration_number=None,
                 created_at=NOW)
     )
+    session.flush()  # the learner first: with foreign keys enforced (the migrated store) the order matters
     session.add(
         Attempt(id=attempt_id, learner_id=learner_id, resume_token_hash=f"h-{attempt_id}", module_id="exosome-safety",
                 module_version="1.2.0", content_hash="x", phase="done", started_at=NOW, completed_at=NOW)

@@ -76,7 +76,7 @@ def test_revoked_and_unknown(session_factory, design, private_key, pem, tmp_path
     at.run()
     assert at.error and "Revoked" in at.error[0].value
     texts = [t.value for t in at.text]
-    assert "Revoked on: 5 March 2026" in texts
+    assert "withdrawn by Reality Check CPD on 5 March 2026" in at.error[0].value
     assert "Reason: Reason with *markdown* [a link](https://evil.example) & `code`" in texts
     assert "evil.example" not in _all_markdown(at)
 
@@ -111,7 +111,7 @@ def test_uploaded_pdf_identical_to_the_issued_one(session_factory, design, priva
     assert not at.exception
     successes = [e.value for e in at.success]
     assert any("exactly the one we issued" in v for v in successes), successes
-    assert any(v.startswith("Valid: this certificate was issued by us") for v in successes)
+    assert any(v.startswith("Valid: issued by Reality Check CPD") for v in successes)
     assert not at.warning
     assert not any("unaltered" in v for v in successes)  # the signature alone never claims that
 
@@ -120,10 +120,11 @@ def test_uploaded_pdf_that_differs_is_flagged(session_factory, design, private_k
     changed = _resaved(_issued_pdf(session_factory, design, private_key))
     at = _upload(_app(session_factory, tmp_path, pem).run(), changed)
     assert not at.exception
-    assert at.success and "signature is valid" in at.success[0].value
-    assert not any("exactly the one we issued" in e.value for e in at.success)
+    assert not at.success  # nothing green, and never "valid", for a file that is not the one issued
     warnings = [w.value for w in at.warning]
-    assert any("printed page differs" in w and "Only the signed record" in w for w in warnings), warnings
+    assert any("not the PDF we issued byte for byte" in w for w in warnings), warnings
+    assert all("valid" not in w.lower() for w in warnings)
+    assert any(i.value.startswith("Offline check: the signed record is genuine; the page matches it") for i in at.info)
 
 
 def test_uploaded_pdf_not_in_the_database(session_factory, design, private_key, pem, tmp_path):
@@ -132,7 +133,7 @@ def test_uploaded_pdf_not_in_the_database(session_factory, design, private_key, 
     at = _upload(_app(session_factory, tmp_path, pem).run(), pdf)
     assert not at.exception
     infos = [i.value for i in at.info]
-    assert any("signed record is authentic" in i and "not compared" in i for i in infos), infos
+    assert any("the page matches it as far as text can show" in i for i in infos), infos
     assert any("Not in our records" in w.value for w in at.warning)
     assert "Name: Sample Person" in [t.value for t in at.text]
 
@@ -141,7 +142,7 @@ def test_broken_upload_is_invalid(session_factory, design, private_key, pem, tmp
     pdf = _issued_pdf(session_factory, design, private_key)
     at = _upload(_app(session_factory, tmp_path, pem).run(), pdf[: len(pdf) // 2])
     assert not at.exception
-    assert at.error and "Invalid" in at.error[0].value
+    assert at.error and at.error[0].value.startswith("Not genuine")
 
 
 def test_no_key_configured_never_creates_one(session_factory, tmp_path):

@@ -19,11 +19,11 @@ from cpd.certificates.bundle import bundle_bytes, sign_record
 from cpd.certificates.design import DesignError, load_design
 from cpd.certificates.fonts import MissingGlyphsError
 from cpd.certificates.keys import SigningKeyError, configured_public_key, configured_signing_key, load_public_key_pem
-from cpd.certificates.openbadge import build_badge
+from cpd.certificates.openbadge import PROOF_FORMS, KeyRing, build_badge, keyring
 from cpd.certificates.pdf import render_certificate_pdf
 from cpd.certificates.record import canonical_bytes
 from cpd.certificates.request import IssueRequest, build_record
-from cpd.certificates.verify import VerificationResult, verify_file
+from cpd.certificates.verify import Status, VerificationResult, printed_certificate_id, verify_file
 from cpd.text import terminal_safe
 
 
@@ -91,94 +91,155 @@ def _revoke(args: argparse.Namespace) -> int:
     if factory is None:
         print("error: revoking needs the database, which this command was not given", file=sys.stderr)
         return 2
-    from cpd.certificates.service import CertificateStateError, revoke
+    from cpd.admin import revoke_certificate
+    from cpd.certificates.service import CertificateStateError
 
-    try:
-        with factory() as session:
-            row = revoke(session, args.id, args.reason)
-            session.commit()
-            print(f"revoked {terminal_safe(row.id)} at {row.revoked_at:%Y-%m-%d %H:%M} UTC: {terminal_safe(row.revoked_reason)}")
+    try:  # the same door as the Administration page: the revocation and its audit entry in one transaction
+        row = revoke_certificate(factory, args.id, args.reason)
+        print(f"revoked {terminal_safe(row.id)} at {row.revoked_at:%Y-%m-%d %H:%M} UTC: {terminal_safe(row.revoked_reason)}")
     except (CertificateStateError, ValueError) as exc:
         print(f"error: {terminal_safe(exc)}", file=sys.stderr)
         return 1
     return 0
 
 
+def _record_lines(record: Any, out: TextIO) -> None:
+    for key, value in record.model_dump(mode="json").items():
+        if isinstance(value, list):
+            value = " | ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        print(f"  {key}: {terminal_safe(value)}", file=out)
+
+
+HEADLINES = {
+    Status.VALID: "GENUINE",
+    Status.EXPIRED: "EXPIRED",
+    Status.NOT_YET_VALID: "NOT YET IN FORCE",
+    Status.UNCHECKABLE: "CANNOT BE CHECKED FROM THIS FILE",
+}
+
+
 def print_result(result: VerificationResult, out: TextIO) -> None:
-    if not result.valid:
-        print(f"INVALID: {terminal_safe(result.reason)}", file=out)
+    """The file check in plain words. Never the word "valid" for a file that does not match its record."""
+    if result.status is Status.INVALID:
+        headline = "DOES NOT MATCH" if result.differences else "NOT GENUINE"
+        print(f"{headline}: {terminal_safe(result.reason)}", file=out)
+        if result.differences and result.record is not None:
+            r = result.record
+            print("The signed record attached to this file (genuine, but not what the page shows) says:", file=out)
+            for label, value in [("name", r.learner_name), ("registration number", r.registration_number),
+                                 ("activity", r.activity_title), ("completed", r.completion_date),
+                                 ("CPD hours", f"{r.cpd_hours:g}"), ("provider", r.provider),
+                                 ("certificate ID", r.id), ("in force until", r.valid_until)]:
+                if value is not None:
+                    print(f"  {label}: {terminal_safe(value)}", file=out)
         return
-    print(f"VALID signature ({result.kind})", file=out)
+    print(f"{HEADLINES[result.status]}: {terminal_safe(result.summary())}", file=out)
+    if result.status is Status.UNCHECKABLE:
+        return
+    if result.kind == "pdf" and result.page is not None and result.page.rtl_by_letters:
+        print("  (right-to-left text was compared by its letters only: PDF text extraction loses its order)", file=out)
+    if result.key_id:
+        print(f"  signed with key {terminal_safe(result.key_id)}", file=out)
     if result.record is not None:
-        for key, value in result.record.model_dump(mode="json").items():
-            if isinstance(value, list):
-                value = " | ".join(str(v) for v in value)
-            elif isinstance(value, dict):
-                value = ", ".join(f"{k}: {v}" for k, v in value.items())
-            print(f"  {key}: {terminal_safe(value)}", file=out)
+        _record_lines(result.record, out)
     elif result.credential is not None:
         subject = result.credential.get("credentialSubject", {})
         names = [i.get("identityHash") for i in subject.get("identifier", []) if isinstance(i, dict)]
+        print(f"  proof: {terminal_safe(PROOF_FORMS.get(result.proof_form or '', '?'))}", file=out)
         print(f"  credential: {terminal_safe(result.credential.get('id'))}", file=out)
         print(f"  achievement: {terminal_safe(subject.get('achievement', {}).get('name'))}", file=out)
         print(f"  recipient: {terminal_safe(', '.join(str(n) for n in names))}", file=out)
 
 
-def _public_key(args: argparse.Namespace) -> Any:
-    """The key to verify against: ``--public-key``, else the configured key (never created here)."""
+def _keys(args: argparse.Namespace) -> KeyRing | None:
+    """The keys to verify against: ``--public-key`` alone, else every key in the key table plus the configured one.
+
+    Never creates a key: checking against a key made up on the spot would only ever say "not genuine".
+    """
     if args.public_key:
-        return load_public_key_pem(Path(args.public_key).read_bytes())
-    return configured_public_key(_settings(args))
+        return keyring(load_public_key_pem(Path(args.public_key).read_bytes()))
+    configured = configured_public_key(_settings(args))
+    factory = getattr(args, "session_factory", None)
+    if factory is not None:
+        from cpd.certificates.key_registry import published_keys
+
+        with factory() as session:
+            keys = published_keys(session, *([configured] if configured else []))
+        return keys or None
+    return keyring(configured) if configured else None
 
 
 def _print_pdf_comparison(status: Any, path: Path) -> bool:
-    """Compare the PDF's bytes with the issued copy; True unless they differ."""
+    """Compare the PDF's bytes with the issued copy; True only when they are identical."""
     try:
         same = status.pdf_matches(path.read_bytes())
     except OSError:
         same = None
     if same is None:
         print("pdf: not compared with the issued PDF (none stored); only the signed record above is authentic")
-        return True
+        return False
     if same:
-        print("pdf: identical to the PDF issued (SHA-256 matches the stored copy)")
+        print("pdf: this file is exactly the PDF issued (SHA-256 matches the stored copy)")
         return True
     print(
-        "pdf: DIFFERS from the PDF issued: the printed page may have been changed; "
-        "only the signed record above is authentic"
+        "pdf: this file is NOT byte for byte the PDF issued (re-saved or edited after issue); "
+        "only the signed record above is authentic: compare the page with it, or ask for the original"
     )
     return False
 
 
+def _uncheckable_hint(path: Path) -> None:
+    """A re-saved certificate lost its attachment but may still show its id: point at the online check."""
+    try:
+        cert_id = printed_certificate_id(path.read_bytes())
+    except OSError:
+        return
+    if cert_id:
+        print(f"The page shows certificate ID {terminal_safe(cert_id)}: check it online at "
+              f"<public URL>/?verify={terminal_safe(cert_id)} and compare this page with the PDF offered there.")
+
+
 def _verify(args: argparse.Namespace) -> int:
     try:
-        public_key = _public_key(args)
+        keys = _keys(args)
     except (OSError, SigningKeyError) as exc:
         print(f"error: cannot load the public key: {terminal_safe(exc)}", file=sys.stderr)
         return 2
-    if public_key is None:
+    if not keys:
         print(
             "error: no issuer key is configured (CPD_SIGNING_KEY_PEM or CPD_SIGNING_KEY_FILE); "
             "pass the issuer's public key with --public-key key.pem",
             file=sys.stderr,
         )
         return 2
-    result = verify_file(Path(args.file), public_key)
+    path = Path(args.file)
+    result = verify_file(path, keys)
     print_result(result, sys.stdout)
-    if not result.valid:
+    if result.status is Status.UNCHECKABLE:
+        _uncheckable_hint(path)
+        return 3
+    if result.status is not Status.VALID:
         return 1
     factory = getattr(args, "session_factory", None)
     if args.offline or factory is None or result.certificate_id is None:
-        print("status: signature valid (revocation not checked: no database)")
+        if result.kind == "pdf":
+            print("status: not checked online (offline): only the verification link can say this file is the one issued")
+        else:
+            print("status: revocation not checked (offline)")
         return 0
     from cpd.certificates.service import lookup
 
     with factory() as session:
         status = lookup(session, result.certificate_id)
-    pdf_ok = _print_pdf_comparison(status, Path(args.file)) if result.kind == "pdf" else True
+    pdf_ok = _print_pdf_comparison(status, path) if result.kind == "pdf" else True
     if status.status == "valid":
-        print("status: valid (checked against the database)")
-        return 0 if pdf_ok else 1
+        if pdf_ok:
+            print("status: VALID and current (checked against the issuer's records)")
+            return 0
+        print("status: the certificate is current in the issuer's records, but this file is not the one issued")
+        return 1
     if status.status == "revoked":
         when = f"{status.revoked_at:%Y-%m-%d}" if status.revoked_at else "unknown date"
         print(f"status: REVOKED on {when}: {terminal_safe(status.revoked_reason)}")
@@ -188,10 +249,110 @@ def _verify(args: argparse.Namespace) -> int:
         # Signed with our key but not in our records: a sample, another server's store, or a
         # database restored from an old backup. Not a certificate this server can vouch for.
         print(
-            "status: UNKNOWN to this server's records (signature valid; a sample or issued elsewhere "
+            "status: UNKNOWN to this server's records (signature genuine; a sample or issued elsewhere "
             "with this key: use --offline to check the signature only)"
         )
     return 1
+
+
+def _public_key_cmd(args: argparse.Namespace) -> int:
+    """Print the public key(s) verifiers check against; never creates a key."""
+    from cpd.certificates.keys import public_key_pem
+
+    settings = _settings(args)
+    try:
+        configured = configured_public_key(settings)
+    except SigningKeyError as exc:
+        print(f"error: {terminal_safe(exc)}", file=sys.stderr)
+        return 2
+    if args.all:
+        factory = getattr(args, "session_factory", None)
+        if factory is None:
+            print("error: --all lists the key table, which needs the database", file=sys.stderr)
+            return 2
+        from cpd.certificates.key_registry import key_rows
+
+        with factory() as session:
+            rows = key_rows(session)
+        for row in rows:
+            state = f"retired {row.retired_at:%Y-%m-%d}" if row.retired_at else "current"
+            print(f"# key {row.id}, created {row.created_at:%Y-%m-%d}, {state}")
+            print(row.public_key_pem, end="")
+        if rows:
+            return 0
+    if configured is None:
+        print(
+            "error: no signing key is configured (CPD_SIGNING_KEY_FILE or CPD_SIGNING_KEY_PEM); "
+            "this command never creates one",
+            file=sys.stderr,
+        )
+        return 2
+    print(public_key_pem(configured), end="")
+    return 0
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    """Make a new signing key; the old one is retired (kept in the table, so its certificates still verify)."""
+    factory: Callable[[], Any] | None = getattr(args, "session_factory", None)
+    if factory is None:
+        print("error: rotating needs the database (the key table); set CPD_DATABASE_URL or CPD_DATA_DIR",
+              file=sys.stderr)
+        return 2
+    from cpd.certificates.key_registry import rotate
+
+    settings = _settings(args)
+    try:
+        current = configured_public_key(settings)
+        current_private = configured_signing_key(settings) if current is not None else None
+    except SigningKeyError as exc:
+        print(f"error: {terminal_safe(exc)}", file=sys.stderr)
+        return 2
+    from_secret = bool(settings.signing_key_pem)
+    if args.out:
+        target, replace = Path(args.out), False
+    elif from_secret:
+        print("error: the key comes from the secret CPD_SIGNING_KEY_PEM; write the new one with --out FILE "
+              "and put its contents in the secret", file=sys.stderr)
+        return 2
+    else:
+        target, replace = Path(settings.effective_signing_key_file), True
+    if not replace and target.exists():
+        print(f"error: {terminal_safe(target)} exists; choose a new file", file=sys.stderr)
+        return 2
+    with factory() as session:
+        done = rotate(session, target, current=current_private, replace_file=replace)
+        session.commit()
+    print(f"new signing key {done.new_key_id} written to {terminal_safe(done.key_file)} (mode 0600)")
+    if done.retired:
+        print(f"retired: {', '.join(done.retired)} (still listed, so certificates signed with them keep verifying)")
+    if done.old_file_moved_to:
+        print(f"the old private key was moved to {terminal_safe(done.old_file_moved_to)}; delete it once backed up")
+    if not replace:
+        print("now set CPD_SIGNING_KEY_FILE (or the secret CPD_SIGNING_KEY_PEM) on every replica to the new key "
+              "and restart them")
+    else:
+        print("restart every process that signs certificates so it loads the new key")
+    return 0
+
+
+def _upgrade_badges(args: argparse.Namespace) -> int:
+    factory: Callable[[], Any] | None = getattr(args, "session_factory", None)
+    if factory is None:
+        print("error: upgrading badges needs the database", file=sys.stderr)
+        return 2
+    from cpd.certificates.service import upgrade_badges
+
+    settings = _settings(args)
+    try:
+        key = configured_signing_key(settings)
+    except SigningKeyError as exc:
+        print(f"error: {terminal_safe(exc)}", file=sys.stderr)
+        return 2
+    with factory() as session:
+        done = upgrade_badges(session, key, settings.public_url)
+        session.commit()
+    print(f"re-signed {len(done)} badge(s) in the W3C Recommendation form; records and PDFs unchanged")
+    return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -211,14 +372,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rev.add_argument("--reason", required=True)
     rev.set_defaults(func=_revoke)
 
+    upg = cert_sub.add_parser("upgrade-badges", help="re-sign badges issued before the W3C Recommendation proof "
+                              "form (adds did:web and revocation status; records and PDFs unchanged)")
+    upg.set_defaults(func=_upgrade_badges)
+
     ver = subparsers.add_parser(
         "verify",
         help="verify a certificate PDF or JSON; with a database also its status and that the PDF is the one issued",
-        description="Exit status: 0 valid; 1 invalid, revoked, superseded, unknown to the database, or a PDF "
-        "that differs from the one issued; 2 no key or a usage error.",
+        description="Exit status: 0 genuine (offline) or valid and current (online); 1 not genuine, a page that "
+        "does not match its record, expired or not yet in force, revoked, superseded, unknown to the database, "
+        "or a PDF that differs from the one issued; 2 no key or a usage error; 3 the file carries no signed record "
+        "(use the verification link or ask for the original).",
     )
     ver.add_argument("file", help="certificate PDF, certificate JSON or Open Badge JSON")
     ver.add_argument("--public-key", default=None, help="issuer public key PEM (default: the configured key)")
     ver.add_argument("--offline", action="store_true", help="do not check revocation in the database")
     ver.set_defaults(func=_verify)
+
+    pub = subparsers.add_parser("public-key", help="print the public key verifiers check certificates against")
+    pub.add_argument("--all", action="store_true", help="every key in the key table, current and retired")
+    pub.set_defaults(func=_public_key_cmd)
+
+    key = subparsers.add_parser("key", help="signing key tools")
+    key_sub = key.add_subparsers(dest="key_command", required=True)
+    rot = key_sub.add_parser("rotate", help="make a new signing key and retire the current one (database)")
+    rot.add_argument("--out", default=None,
+                     help="write the new private key here (required when the key comes from CPD_SIGNING_KEY_PEM); "
+                          "default: replace CPD_SIGNING_KEY_FILE, keeping the old file beside it")
+    rot.set_defaults(func=_rotate)
 

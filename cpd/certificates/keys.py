@@ -99,10 +99,43 @@ def signing_key(key_file: Path, pem: str | None = None) -> Ed25519PrivateKey:
     return load_or_create_private_key(key_file)
 
 
+def _shared_database(settings: Any) -> bool:
+    url = getattr(settings, "database_url", None) or ""
+    return not url.startswith("sqlite") and bool(url)
+
+
+NO_KEY_ON_SHARED_DATABASE = (
+    "no certificate signing key is configured: set CPD_SIGNING_KEY_FILE to the path of the deployment's "
+    "Ed25519 key (PEM) or the secret CPD_SIGNING_KEY_PEM. With a shared database (CPD_DATABASE_URL) no process "
+    "creates a key by itself, because each replica would sign with a different one; make the key once with "
+    "`python -m cpd key rotate --out FILE` and give it to every replica"
+)
+
+
 def configured_signing_key(settings: Any) -> Ed25519PrivateKey:
-    """The deployment's key: ``CPD_SIGNING_KEY_PEM`` (env or secrets) wins over the key file."""
+    """The deployment's key: ``CPD_SIGNING_KEY_PEM`` (env or secrets) wins over the key file.
+
+    With SQLite (one process, the embedded default) a missing key file is created
+    on first use. With PostgreSQL (replicas) it never is: each replica would make
+    its own key, so a missing key is a ``SigningKeyError`` naming the settings.
+    """
     pem = settings.signing_key_pem.get_secret_value() if settings.signing_key_pem else None
+    if not pem and _shared_database(settings) and not Path(settings.effective_signing_key_file).exists():
+        raise SigningKeyError(NO_KEY_ON_SHARED_DATABASE)
     return signing_key(settings.effective_signing_key_file, pem)
+
+
+def write_private_key(key: Ed25519PrivateKey, path: Path) -> None:
+    """Write a new private key file (mode 0600); refuses to overwrite an existing file."""
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def configured_public_key(settings: Any) -> Ed25519PublicKey | None:

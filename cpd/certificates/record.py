@@ -1,20 +1,42 @@
 """The certificate record: the facts a CPD body asks a certificate to show.
 
 The record, not the PDF, is what gets signed. ``canonical_json`` fixes one exact
-byte form so that a verifier in any language can rebuild the signed bytes from
-the JSON it received.
+byte form (RFC 8785, the JSON Canonicalization Scheme) so that a verifier in any
+language can rebuild the signed bytes from the JSON it received.
+
+THE VERSIONING RULE (issue 9, part 8). A certificate is valid for years; the
+code that checks it changes every month. So:
+
+* A record version is frozen once a certificate of it has been issued. Its
+  ``record_type`` string, its model class and the canonical form of its fields
+  never change again: not a field name, not a type, not a default, not a rule
+  that would refuse a value it once accepted.
+* Any later change to what a certificate states or how it is signed (a workshop
+  format, how hours are claimed, a new proof format, a new field) adds a new
+  version: a new ``record_type`` (``.../certificate-record/2``), a new model
+  class beside the old one, and an entry in ``RECORD_VERSIONS``. New
+  certificates use the newest; ``parse_record`` reads every version ever issued.
+* Every earlier version keeps verifying: ``tests/fixtures/certificates`` holds
+  files signed by the code of their day (never regenerated) and
+  ``tests/test_certificates_versions.py`` proves they still verify, so a change
+  that breaks an issued certificate fails the suite.
+* The Open Badge is derived from the record and carries its own proof; its proof
+  forms are versioned the same way in ``openbadge.py`` (``PROOF_FORMS``): the
+  verifier keeps accepting every form it ever issued and names which one it saw.
+
+Today there is one record version: ``reality-check-cpd/certificate-record/1``.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import re
 import secrets
 import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any, Final, Literal
 
+import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cpd.text import BIDI_CONTROLS
@@ -122,34 +144,22 @@ class CertificateRecord(BaseModel):
         return self
 
 
-def _normalise_numbers(value: Any) -> Any:
-    # JSON Canonicalization Scheme (RFC 8785) writes numbers the ECMAScript way:
-    # 2.0 is "2". Python writes "2.0", so integral floats become ints first.
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("NaN and infinity cannot be signed")
-        return int(value) if value.is_integer() else value
-    if isinstance(value, dict):
-        return {k: _normalise_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_normalise_numbers(v) for v in value]
-    return value
-
-
 def canonical_bytes(data: Any) -> bytes:
-    """The exact bytes that are signed, for any JSON value.
+    """The exact bytes that are signed, for any JSON value: RFC 8785 (JCS).
 
-    Form: ``json.dumps(data, sort_keys=True, separators=(",", ":"),
-    ensure_ascii=False).encode("utf-8")`` after integral floats are written as
-    integers. That is RFC 8785 (JCS) for the data we sign: ASCII keys (so code
-    point and UTF-16 key order agree) and numbers that print the same in Python
-    and ECMAScript. Verifiers rebuild these bytes from the parsed JSON, so
-    whitespace or key order in a received file does not matter, but any change
-    of a value does.
+    JCS sorts object keys by their UTF-16 code units, writes no whitespace,
+    encodes strings as UTF-8 with only the mandatory escapes, and writes numbers
+    the way ECMAScript does: ``100.0`` is ``100``, ``2.5`` is ``2.5``, ``1e21``
+    is ``1e+21``. The maintained ``rfc8785`` package does it (tested against the
+    W3C eddsa-jcs-2022 vectors); NaN, infinity and integers beyond 2**53 are
+    refused, as JCS requires. Verifiers rebuild these bytes from the parsed JSON,
+    so whitespace or key order in a received file does not matter, but any
+    change of a value does.
     """
-    return json.dumps(
-        _normalise_numbers(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    try:
+        return rfc8785.dumps(data)
+    except (rfc8785.CanonicalizationError, TypeError) as exc:
+        raise ValueError(f"cannot be written as canonical JSON: {exc}") from exc
 
 
 def record_to_data(record: CertificateRecord) -> dict[str, Any]:
@@ -160,3 +170,20 @@ def record_to_data(record: CertificateRecord) -> dict[str, Any]:
 def canonical_json(record: CertificateRecord) -> bytes:
     """The signed form of a record; see ``canonical_bytes`` for the exact rules."""
     return canonical_bytes(record_to_data(record))
+
+
+# Every record version ever issued, by its ``record_type``; see the rule at the top.
+RECORD_VERSIONS: Final[dict[str, type[CertificateRecord]]] = {RECORD_TYPE: CertificateRecord}
+
+
+class UnknownRecordVersion(ValueError):
+    """A record signed by us but of a version this code does not know (newer code issued it)."""
+
+
+def parse_record(data: Any) -> CertificateRecord:
+    """The record of whichever version ``data`` is; raises ``UnknownRecordVersion`` or pydantic's ValidationError."""
+    record_type = data.get("record_type", RECORD_TYPE) if isinstance(data, dict) else None
+    model = RECORD_VERSIONS.get(record_type) if isinstance(record_type, str) else None
+    if model is None:
+        raise UnknownRecordVersion(f"record version {str(record_type)[:80]!r} is not known to this verifier")
+    return model.model_validate(data)

@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cpd.certificates.bundle import SignedRecord, sign_record
 from cpd.certificates.design import Design
 from cpd.certificates.fonts import FontSet
-from cpd.certificates.openbadge import build_badge
+from cpd.certificates.key_registry import register_key
+from cpd.certificates.openbadge import StatusEntry, build_badge
 from cpd.certificates.pdf import render_certificate_pdf
 from cpd.certificates.record import (
     CERTIFICATE_ID_RE,
@@ -30,11 +31,13 @@ from cpd.certificates.record import (
     canonical_bytes,
     canonical_json,
     new_certificate_id,
+    parse_record,
     record_to_data,
     reject_control_characters,
 )
 from cpd.certificates.request import IssueRequest, build_record, verification_url
-from cpd.storage.tables import Certificate
+from cpd.certificates.status_list import allocate_index
+from cpd.storage.tables import Attempt, Certificate, Learner, StatusListEntry
 from cpd.text import InvalidText, clean_text
 
 __all__ = [
@@ -64,6 +67,8 @@ class LookupResult:
     revoked_reason: str | None = None
     superseded_by: str | None = None
     pdf_sha256: str | None = None  # of the PDF as issued; None when the database has no such certificate
+    profession: str | None = None  # as the learner gave it; shown to employers beside the name
+    status_list_index: int | None = None
 
     def pdf_matches(self, data: bytes) -> bool | None:
         """Whether ``data`` is byte for byte the PDF issued; None if there is no stored PDF to compare."""
@@ -84,7 +89,8 @@ def _now(now: datetime | None) -> datetime:
 
 
 def stored_record(row: Certificate) -> CertificateRecord:
-    return CertificateRecord.model_validate_json(row.record_json)
+    """The record of whichever version the row was issued with (see the rule in record.py)."""
+    return parse_record(json.loads(row.record_json))
 
 
 def current_certificate_for_attempt(session: Session, attempt_id: str) -> Certificate | None:
@@ -105,6 +111,7 @@ def render_certificate(
     private_key: Ed25519PrivateKey,
     public_url: str,
     fonts: FontSet | None = None,
+    status: StatusEntry | None = None,
 ) -> Certificate:
     """The certificate row, rendered and signed but not yet stored.
 
@@ -112,7 +119,7 @@ def render_certificate(
     write transaction keeps SQLite's write lock short for everyone else.
     """
     pdf = render_certificate_pdf(signed, design, fonts)
-    badge = build_badge(signed.record, private_key, public_url)
+    badge = build_badge(signed.record, private_key, public_url, status)
     return Certificate(
         id=signed.record.id,
         attempt_id=attempt_id,
@@ -126,6 +133,8 @@ def render_certificate(
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         badge_json=canonical_bytes(badge).decode("utf-8"),
         issued_at=signed.record.issued_at,
+        status_list_id=status.list_id if status else None,
+        status_list_index=status.index if status else None,
     )
 
 
@@ -137,11 +146,27 @@ def prepare_certificate(
     public_url: str,
     now: datetime | None = None,
     fonts: FontSet | None = None,
+    status: StatusEntry | None = None,
 ) -> Certificate:
-    """Version 1 for a passed attempt, ready to ``session.add``; no database needed."""
+    """Version 1 for a passed attempt, ready to ``session.add``; no database needed.
+
+    ``status`` is the revocation bit allocated for it (``status_list.allocate_index``).
+    """
     record = build_record(request, design=design, public_url=public_url, issued_at=_now(now))
     return render_certificate(sign_record(record, private_key), attempt_id=request.attempt_id, design=design,
-                              private_key=private_key, public_url=public_url, fonts=fonts)
+                              private_key=private_key, public_url=public_url, fonts=fonts, status=status)
+
+
+def store_certificate(session: Session, row: Certificate, private_key: Ed25519PrivateKey) -> Certificate:
+    """Add a rendered row, registering the signing key and claiming its status list entry (flushes)."""
+    register_key(session, private_key, row.issued_at)
+    if row.status_list_id is not None:
+        entry = session.get(StatusListEntry, (row.status_list_id, row.status_list_index))
+        if entry is not None:
+            entry.certificate_id = row.id
+    session.add(row)
+    session.flush()
+    return row
 
 
 def issue_certificate(
@@ -163,11 +188,10 @@ def issue_certificate(
     existing = current_certificate_for_attempt(session, request.attempt_id)
     if existing is not None:
         return existing
+    status = allocate_index(session, public_url, now)
     row = prepare_certificate(request, design=design, private_key=private_key, public_url=public_url,
-                              now=now, fonts=fonts)
-    session.add(row)
-    session.flush()
-    return row
+                              now=now, fonts=fonts, status=status)
+    return store_certificate(session, row, private_key)
 
 
 class _Unchanged:
@@ -197,7 +221,7 @@ def reissue_corrected(
     accreditation and signatory are kept from the original record: a name
     correction must not silently restate other facts. Flushes; the caller commits.
     """
-    old = session.get(Certificate, old_id)
+    old = find_certificate(session, old_id)
     if old is None:
         raise CertificateStateError(f"no certificate {old_id!r}")
     if old.revoked_at is not None:
@@ -218,10 +242,10 @@ def reissue_corrected(
         issued_at=_now(now).isoformat(),
     )
     signed = sign_record(CertificateRecord.model_validate(data), private_key)
+    status = allocate_index(session, public_url, now)
     row = render_certificate(signed, attempt_id=old.attempt_id, design=design,
-                             private_key=private_key, public_url=public_url, fonts=fonts)
-    session.add(row)
-    session.flush()  # the new row first: the old one then points at it
+                             private_key=private_key, public_url=public_url, fonts=fonts, status=status)
+    store_certificate(session, row, private_key)  # the new row first: the old one then points at it
     old.superseded_by_id = row.id
     session.flush()
     return row
@@ -241,7 +265,7 @@ def revoke(session: Session, cert_id: str, reason: str, now: datetime | None = N
         reject_control_characters(reason.replace("\n", "").replace("\t", ""))
     except ValueError as exc:
         raise InvalidText(f"Reason: {exc}") from exc
-    row = session.get(Certificate, cert_id)
+    row = find_certificate(session, cert_id)
     if row is None:
         raise CertificateStateError(f"no certificate {cert_id!r}")
     if row.revoked_at is None:
@@ -251,24 +275,67 @@ def revoke(session: Session, cert_id: str, reason: str, now: datetime | None = N
     return row
 
 
+def find_certificate(session: Session, cert_id: str) -> Certificate | None:
+    """The certificate with this id, read case-insensitively (ids are read out over the phone or retyped)."""
+    if not isinstance(cert_id, str) or not CERTIFICATE_ID_RE.match(cert_id.strip()):
+        return None
+    cert_id = cert_id.strip()
+    row = session.get(Certificate, cert_id) or session.get(Certificate, cert_id.lower())
+    if row is not None:
+        return row
+    matches = session.scalars(select(Certificate).where(func.lower(Certificate.id) == cert_id.lower()).limit(2)).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+def _profession(session: Session, row: Certificate) -> str | None:
+    attempt = session.get(Attempt, row.attempt_id)
+    learner = session.get(Learner, attempt.learner_id) if attempt is not None else None
+    return learner.profession if learner is not None and learner.profession else None
+
+
 def lookup(session: Session, cert_id: str) -> LookupResult:
-    """Status for the verification page: revoked wins over superseded."""
-    if not isinstance(cert_id, str) or not CERTIFICATE_ID_RE.match(cert_id):
-        return LookupResult("unknown", str(cert_id)[:64])
-    row = session.get(Certificate, cert_id)
+    """Status for the verification page: revoked wins over superseded. Ids are read case-insensitively."""
+    row = find_certificate(session, cert_id)
     if row is None:
-        return LookupResult("unknown", cert_id)
+        return LookupResult("unknown", str(cert_id).strip()[:64])
     record = stored_record(row)
+    common = dict(pdf_sha256=row.pdf_sha256, profession=_profession(session, row),
+                  status_list_index=row.status_list_index)
     if row.revoked_at is not None:
         return LookupResult(
-            "revoked", cert_id, record, revoked_at=_utc(row.revoked_at),
-            revoked_reason=row.revoked_reason, superseded_by=row.superseded_by_id, pdf_sha256=row.pdf_sha256,
+            "revoked", row.id, record, revoked_at=_utc(row.revoked_at),
+            revoked_reason=row.revoked_reason, superseded_by=row.superseded_by_id, **common,  # type: ignore[arg-type]
         )
     if row.superseded_by_id is not None:
-        return LookupResult("superseded", cert_id, record, superseded_by=row.superseded_by_id, pdf_sha256=row.pdf_sha256)
-    return LookupResult("valid", cert_id, record, pdf_sha256=row.pdf_sha256)
+        return LookupResult("superseded", row.id, record, superseded_by=row.superseded_by_id, **common)  # type: ignore[arg-type]
+    return LookupResult("valid", row.id, record, **common)  # type: ignore[arg-type]
 
 
 def badge_of(row: Certificate) -> dict:
     """The stored Open Badges 3.0 credential of a certificate row."""
     return json.loads(row.badge_json)
+
+
+def upgrade_badges(session: Session, private_key: Ed25519PrivateKey, public_url: str) -> list[str]:
+    """Re-sign the Open Badges of certificates issued before the Recommendation proof form (flushes).
+
+    Only the badge changes: it gains the array proof, the did:web issuer and a status list
+    entry (so wallets can see a revocation). The record, its signature and the frozen PDF
+    bytes are untouched, and the old badge a learner already downloaded keeps verifying
+    (the verifier accepts the earlier form and labels it). Returns the ids upgraded.
+    """
+    register_key(session, private_key)
+    done = []
+    for row in session.scalars(select(Certificate).order_by(Certificate.issued_at)):
+        if isinstance(json.loads(row.badge_json).get("proof"), list):
+            continue
+        status = allocate_index(session, public_url)
+        badge = build_badge(stored_record(row), private_key, public_url, status)
+        entry = session.get(StatusListEntry, (status.list_id, status.index))
+        if entry is not None:
+            entry.certificate_id = row.id
+        row.badge_json = canonical_bytes(badge).decode("utf-8")
+        row.status_list_id, row.status_list_index = status.list_id, status.index
+        done.append(row.id)
+    session.flush()
+    return done

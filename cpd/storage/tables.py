@@ -36,6 +36,10 @@ class Learner(Base):
     profession: Mapped[str] = mapped_column(String(120))
     registration_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set only by a redeemed one-time link sent to ``email`` (cpd.accounts.learner_links), never by typing it.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The first verified learner with the same address: this row's history is shown with theirs.
+    linked_to_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
 
 
 class Attempt(Base):
@@ -116,6 +120,35 @@ class Certificate(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Its bit in the W3C Bitstring Status List (None for certificates issued before the list existed).
+    status_list_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status_list_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class SigningKey(Base):
+    """Every public key that ever signed a certificate: a rotation retires one, never deletes it.
+
+    The private half is never stored here (it stays in CPD_SIGNING_KEY_FILE or the
+    secret CPD_SIGNING_KEY_PEM); the public halves are what verifiers need for years.
+    """
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # keys.key_id
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class StatusListEntry(Base):
+    """One allocated bit of a Bitstring Status List; the primary key makes each index unique across replicas."""
+
+    __tablename__ = "status_list_entries"
+
+    list_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    allocated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ContentSnapshot(Base):
@@ -220,3 +253,79 @@ class OutboxEffect(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Organisation(Base):
+    """A society, clinic or training provider; its people and data are kept from every other organisation."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+DEPLOYMENT_SCOPE = "-"  # the scope of deployment-wide accounts (administrators)
+
+
+class Account(Base):
+    """A person who signs in: a deployment administrator, or a member of one organisation.
+
+    ``scope`` is the organisation's id, or ``-`` for deployment accounts (a NULL
+    could not take part in the unique key): an e-mail is unique within a scope,
+    so the same person may hold separate accounts in two organisations.
+    """
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("scope", "email", name="uq_account_scope_email"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), nullable=True, index=True)
+    scope: Mapped[str] = mapped_column(String(36))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)  # None until an invitee sets one
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AccountRole(Base):
+    """``admin`` (deployment accounts only) or ``manager``/``facilitator``/``author``/``learner`` in the account's organisation."""
+
+    __tablename__ = "account_roles"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailure(Base):
+    """One wrong password, kept for the throttle window: per account and per client, shared by every replica.
+
+    Both keys are SHA-256 digests (of the typed e-mail and of the client address),
+    so the table holds no address in clear.
+    """
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_account_client", "account_key", "client_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_key: Mapped[str] = mapped_column(String(64))
+    client_key: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LearnerNameChange(Base):
+    """Every correction of a learner's name, oldest first: what it was, what it became, when and by whom."""
+
+    __tablename__ = "learner_name_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
+    old_name: Mapped[str] = mapped_column(String(200))
+    new_name: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # an account id
+    certificate_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the corrected certificate

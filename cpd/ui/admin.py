@@ -1,50 +1,49 @@
-"""Administration: revoke a certificate, correct a misspelt name, see what was issued."""
+"""Administration: accounts and roles, organisations, and (for administrators) certificates.
+
+Reached only by signed-in staff (``cpd.ui.main`` shows it in the menu for them);
+every action is checked again by the engine against who is signed in, so a
+manager can never act outside their own organisation whatever the page shows.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 from sqlalchemy.exc import IntegrityError
 
-from cpd import admin
+from cpd import admin, tokens
+from cpd.accounts import directory, links
+from cpd.accounts.directory import ADMIN, ORG_ROLES, DirectoryError, Principal
 from cpd.certificates.pdf import RenderError
 from cpd.certificates.service import CertificateStateError
 from cpd.completion import correct_name
 from cpd.text import InvalidText
-from cpd.ui import resources
+from cpd.ui import resources, staff
 
-AUTHED = "admin_ok"
-
-
-def _password_hash() -> str | None:
-    return resources.settings().admin_password_hash
-
-
-def _login(password_hash: str) -> bool:
-    if st.session_state.get(AUTHED):
-        return True
-    with st.form("admin-login", enter_to_submit=True):
-        password = st.text_input("Administrator password", type="password")
-        go = st.form_submit_button("Sign in")
-    if go:
-        problem = admin.sign_in(password_hash, password)
-        if problem is None:
-            st.session_state[AUTHED] = True
-            st.rerun()
-        st.error(problem)
-    return False
+DEPLOYMENT = "(deployment administrators)"
 
 
 def page() -> None:
     st.title("Administration")
-    password_hash = _password_hash()
-    if not password_hash:
-        st.info("Administration is switched off. To switch it on, run `python -m cpd admin-password` and set "
-                "the printed hash as CPD_ADMIN_PASSWORD_HASH (environment or Streamlit secrets).")
+    who = staff.current()
+    if who is None or not who.is_staff:
+        st.info("Sign in with your staff account to use this page.")
+        staff.same_tab_link(staff.sign_in_url(), "Sign in")
         return
-    if not _login(password_hash):
-        return
-    store = resources.store()
+    where = f" ({who.organisation_name})" if who.organisation_name else ""
+    st.text(f"Signed in as {who.email}{where}: {', '.join(sorted(who.roles))}")
+    staff.same_tab_link(staff.sign_out_url(), "Sign out")
+    if who.is_admin:
+        _certificates(who)
+        _organisations(who)
+    if who.is_admin or "manager" in who.roles:
+        _accounts(who)
+        _audit(who)
+    elif not who.is_admin:
+        st.caption("Nothing to administer with your role yet.")
 
+
+def _certificates(who: Principal) -> None:
+    store = resources.store()
     st.subheader("Revoke a certificate")
     with st.form("revoke", clear_on_submit=False):
         cert_id = st.text_input("Certificate ID", key="revoke-id")
@@ -52,7 +51,7 @@ def page() -> None:
         go = st.form_submit_button("Revoke")
     if go:
         try:
-            row = admin.revoke_certificate(store, cert_id, reason)
+            row = admin.revoke_certificate(store, cert_id, reason, actor_id=who.account_id)
         except (InvalidText, ValueError, CertificateStateError) as exc:
             st.error("Not revoked:")
             st.text(str(exc))  # may quote the typed id: plain text, never Markdown
@@ -61,7 +60,7 @@ def page() -> None:
             st.text(f"{row.id}: {row.revoked_reason}")
 
     st.subheader("Correct a name")
-    st.caption("Issues a new signed version; the old certificate shows as superseded.")
+    st.caption("Issues a new signed version; the old certificate shows as superseded; the old name is kept in the history.")
     with st.form("correct"):
         old_id = st.text_input("Certificate ID", key="correct-id")
         name = st.text_input("Name as it should be printed", key="correct-name")
@@ -69,7 +68,8 @@ def page() -> None:
     if go:
         try:
             row = correct_name(store, old_id.strip(), name, design=resources.certificate_design(),
-                               private_key=resources.signing_key(), public_url=resources.settings().public_url)
+                               private_key=resources.signing_key(), public_url=resources.settings().public_url,
+                               actor_id=who.account_id)
         except (InvalidText, ValueError, CertificateStateError, RenderError, IntegrityError) as exc:
             st.error("No corrected certificate was issued:")
             st.text("it was corrected a moment ago by someone else" if isinstance(exc, IntegrityError) else str(exc))
@@ -87,6 +87,106 @@ def page() -> None:
               "Issued (UTC)": f"{r.issued_at:%Y-%m-%d %H:%M}", "Status": r.status} for r in rows],
             hide_index=True,
         )
-    if st.button("Sign out"):
-        st.session_state.pop(AUTHED, None)
-        st.rerun()
+
+
+def _organisations(who: Principal) -> None:
+    store = resources.store()
+    st.subheader("Organisations")
+    table = st.empty()  # filled after the form, so a new organisation shows at once
+    with st.form("add-org"):
+        name = st.text_input("Organisation name", key="org-name")
+        slug = st.text_input("Short name (optional: made from the name)", key="org-slug")
+        go = st.form_submit_button("Add organisation")
+    if go:
+        try:
+            org = directory.create_organisation(store, name, slug or None, actor_id=who.account_id)
+        except (DirectoryError, InvalidText) as exc:
+            st.error("Not added:")
+            st.text(str(exc))
+        else:
+            st.success("Organisation added.")
+            st.text(f"{org.name} ({org.slug})")
+    orgs = directory.list_organisations(store)
+    if orgs:
+        table.dataframe([{"Short name": o.slug, "Name": o.name} for o in orgs], hide_index=True)
+
+
+def _accounts(who: Principal) -> None:
+    store = resources.store()
+    st.subheader("Accounts")
+    table = st.empty()  # filled after the forms, so a change shows at once
+    accounts = directory.list_accounts(store, viewer=who)
+
+    st.markdown("**Invite someone**")
+    st.caption("They get an e-mail with a one-time link to choose their own password.")
+    scopes = ([DEPLOYMENT] + [o.slug for o in directory.list_organisations(store)]) if who.is_admin \
+        else [who.organisation_slug or ""]
+    with st.form("invite"):
+        email = st.text_input("E-mail", key="invite-email")
+        scope = st.selectbox("Organisation", scopes, key="invite-org")
+        role = st.selectbox("Role", [ADMIN, *ORG_ROLES] if who.is_admin else list(ORG_ROLES), key="invite-role")
+        go = st.form_submit_button("Send invitation")
+    if go:
+        try:
+            links.invite(store, email, role=role, org_slug=None if scope == DEPLOYMENT else scope,
+                         public_url=resources.settings().public_url, actor=who)
+        except (DirectoryError, InvalidText) as exc:
+            st.error("No invitation sent:")
+            st.text(str(exc))
+        else:
+            st.success("Invitation queued for sending.")
+
+    others = [a for a in accounts if a.id != who.account_id]
+    if others:
+        _change_access(who, others)
+    table.dataframe(
+        [{"E-mail": a.email, "Organisation": a.organisation_slug or "deployment", "Roles": ", ".join(a.roles),
+          "Status": "disabled" if a.disabled else "active" if a.has_password else "invited"}
+         for a in directory.list_accounts(store, viewer=who)],
+        hide_index=True,
+    )
+
+
+def _change_access(who: Principal, others: list[directory.AccountView]) -> None:
+    store = resources.store()
+    st.markdown("**Change roles or access**")
+    labels = {a.id: f"{a.email} ({a.organisation_slug or 'deployment'})" for a in others}
+    with st.form("roles"):
+        account_id = st.selectbox("Account", list(labels), format_func=labels.__getitem__, key="roles-account")
+        role = st.selectbox("Role", [ADMIN, *ORG_ROLES] if who.is_admin else list(ORG_ROLES), key="roles-role")
+        action = st.radio("Change", ["Grant the role", "Remove the role", "Disable the account", "Enable the account",
+                                     "Send a password-reset link"], key="roles-action")
+        go = st.form_submit_button("Apply")
+    if go:
+        try:
+            if action.startswith("Grant") or action.startswith("Remove"):
+                directory.set_role(store, account_id, role, action.startswith("Grant"), actor=who)
+            elif action.startswith("Send"):
+                links.send_link(store, account_id, tokens.Purpose.PASSWORD_RESET,
+                                public_url=resources.settings().public_url, actor=who)
+            else:
+                directory.set_disabled(store, account_id, action.startswith("Disable"), actor=who)
+        except (DirectoryError, links.LinkError) as exc:
+            st.error("Not changed:")
+            st.text(str(exc))
+        else:
+            st.success("Done.")
+
+
+def _audit(who: Principal) -> None:
+    store = resources.store()
+    st.subheader("Audit log")
+    if who.is_admin:
+        chains = {DEPLOYMENT: None} | {o.slug: o.id for o in directory.list_organisations(store)}
+        chosen = st.selectbox("Log of", list(chains), key="audit-chain")
+        organisation_id = chains[chosen]
+    else:
+        organisation_id = who.organisation_id
+    rows = admin.audit_rows(store, who, organisation_id)
+    if not rows:
+        st.caption("Nothing recorded yet.")
+        return
+    st.caption("Newest first. Ids only are kept in the log; e-mails are shown here for accounts you may see. "
+               "`python -m cpd audit verify` checks that no entry was changed or removed.")
+    st.dataframe([{"When (UTC)": f"{r.at:%Y-%m-%d %H:%M:%S}", "Action": r.action, "By": r.actor,
+                   "About": r.targets, "Details": r.details} for r in rows], hide_index=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from cpd.attempts import AttemptState
 from cpd.certificates.bundle import SignedRecord, bundle_bytes
 from cpd.certificates.fonts import MissingGlyphsError
+from cpd.certificates.keys import SigningKeyError
 from cpd.certificates.pdf import RenderError
 from cpd.certificates.request import verification_url
 from cpd.certificates.service import stored_record
@@ -20,6 +23,12 @@ def show_certificate(loaded: LoadedModule, state: AttemptState) -> None:
     try:
         cert = certificate_for(resources.store(), loaded, state, design=resources.certificate_design(),
                                private_key=resources.signing_key(), public_url=cfg.public_url)
+    except SigningKeyError as exc:
+        # A deployment without its key (PostgreSQL never invents one): the operator must set it.
+        logging.getLogger("cpd").error("certificate for attempt %s not issued: %s", state.attempt_id, exc)
+        st.error("Your certificate cannot be signed yet because the server's signing key is not set up. "
+                 "Your pass is saved; please tell the course provider.")
+        return
     except (MissingGlyphsError, RenderError) as exc:
         # The attempt and its pass are saved; only the printing failed, and it is retried on the next visit.
         st.error("Your certificate cannot be printed yet. Your pass is saved; please tell the course provider:")

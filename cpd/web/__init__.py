@@ -6,31 +6,75 @@ Starlette's own test client.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from cpd.settings import get_settings
+from cpd.settings import Settings, get_settings
+from cpd.storage.db import open_store
+from cpd.web import auth
+from cpd.web.auth import WebContext
+from cpd.web.credentials import credential_routes
 from cpd.web.security import OriginCheckMiddleware, SecurityHeadersMiddleware
 
+log = logging.getLogger("cpd.web")
 
-def routes() -> list[BaseRoute]:
+__all__ = ["WebContext", "default_context", "lifespan", "middleware", "routes"]
+
+
+@lru_cache(maxsize=1)
+def _default_store() -> sessionmaker[Session]:
+    return open_store(get_settings().effective_database_url)
+
+
+def default_context() -> WebContext:
+    """Environment settings and one store per process (``app.py`` passes the pages' own instead)."""
+    return WebContext(settings=get_settings, store=_default_store)
+
+
+def routes(ctx: WebContext | None = None) -> list[BaseRoute]:
     """The app's own HTTP routes, beside Streamlit's."""
-    return []
+    ctx = ctx or default_context()
+    return [*auth.routes(ctx), *credential_routes(ctx)]
 
 
-def middleware() -> list[Middleware]:
+def middleware(settings: Callable[[], Settings] = get_settings) -> list[Middleware]:
     """Outermost first: headers go on every response, including an Origin refusal."""
     return [
         Middleware(SecurityHeadersMiddleware),
-        Middleware(OriginCheckMiddleware, trusted_origins=lambda: [get_settings().public_url]),
+        Middleware(OriginCheckMiddleware, trusted_origins=lambda: [settings().public_url]),
     ]
 
 
-@asynccontextmanager
-async def lifespan(app: Any) -> AsyncIterator[dict[str, Any] | None]:
-    """Starts and stops what lives as long as the process (the outbox worker, once it exists)."""
-    yield None
+def lifespan(ctx: WebContext | None = None) -> Callable[[Any], AbstractAsyncContextManager[dict[str, Any] | None]]:
+    """What lives as long as the app process: the outbox worker (unless ``CPD_OUTBOX_WORKER_IN_APP=false``).
+
+    It starts after Streamlit's runtime and stops before it, letting the effect in
+    hand finish; ``python -m cpd worker`` processes may run beside it.
+    """
+    context = ctx or default_context()
+
+    @asynccontextmanager
+    async def _lifespan(app: Any) -> AsyncIterator[dict[str, Any] | None]:
+        from cpd.outbox import start_background_worker
+
+        settings = context.settings()
+        if not settings.outbox_worker_in_app:
+            log.info("outbox worker not started in the app (CPD_OUTBOX_WORKER_IN_APP=false)")
+            yield None
+            return
+        store = await run_in_threadpool(context.store)  # opening the store migrates: not on the event loop
+        worker = start_background_worker(store, settings=settings)
+        try:
+            yield {"outbox_worker": worker}
+        finally:
+            await run_in_threadpool(worker.stop)
+
+    return _lifespan

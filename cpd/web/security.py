@@ -79,8 +79,9 @@ def security_headers(csp: str) -> dict[str, str]:
     return {
         "Content-Security-Policy": csp,
         "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
-        # Resume and invite tokens travel in URLs: never leak them to another site in a Referer.
-        "Referrer-Policy": "no-referrer",
+        # Resume and invite tokens travel in URLs: never leak them to another site in a Referer. Not
+        # "no-referrer": under it browsers send "Origin: null" on a form POST, and the Origin check needs the origin.
+        "Referrer-Policy": "same-origin",
         "X-Content-Type-Options": "nosniff",
         "Cross-Origin-Opener-Policy": "same-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",

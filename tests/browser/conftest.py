@@ -42,11 +42,17 @@ def _healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> str:
+def app_data_dir(tmp_path_factory) -> Path:
+    """The served app's data dir (its SQLite database), for tests that set up accounts."""
+    return tmp_path_factory.mktemp("browser-data")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir) -> str:
     """`streamlit run app.py` on the fixture module `mini`, with its own empty data dir."""
     port = _free_port()
     url = f"http://localhost:{port}"
-    data_dir = tmp_path_factory.mktemp("browser-data")
+    data_dir = app_data_dir
     env = {
         **os.environ,
         "CPD_MODULES_DIR": str(FIXTURE_CONTENT / "modules"),
@@ -95,11 +101,27 @@ def browser():
         browser.close()
 
 
+# Every page of a journey reports what the Content-Security-Policy blocked; the journey fails if anything was.
+RECORD_CSP_VIOLATIONS = (
+    "window.__csp = [];"
+    "document.addEventListener('securitypolicyviolation', e => window.__csp.push("
+    "e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.documentURI));"
+)
+
+
 @pytest.fixture(scope="module")
 def page(browser):
     """One browser tab for a module's journey (its steps build on each other)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     context.set_default_timeout(15_000)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
     page = context.new_page()
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     yield page
+    try:
+        blocked += page.evaluate("window.__csp || []")
+    except Exception:  # noqa: BLE001 - the page may be closed or elsewhere; the console record stays
+        pass
     context.close()
+    assert not blocked, f"the Content-Security-Policy blocked something during the journey: {blocked}"

@@ -201,8 +201,8 @@ def test_the_downloaded_certificate_names_the_learner_and_verifies(journey):
 
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(journey["pdf"])).pages)
     assert NAME in text and journey["cert_id"] in text
-    assert "Valid: this certificate was issued by us and is current." in journey["verify"]
-    assert NAME in journey["verify"]
+    assert "Valid: issued by Reality Check CPD, current and not withdrawn." in journey["verify"]
+    assert f"Name: {NAME}" in journey["verify"]  # the page leads with the name, to compare with the person
 
 
 def test_the_resume_link_carries_the_token_of_the_url(journey, app_url):

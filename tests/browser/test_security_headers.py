@@ -71,7 +71,7 @@ def test_the_page_itself_carries_the_headers_and_refuses_framing(watched, app_ur
         headers = resp.headers
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Frame-Options"] == "DENY"
-    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Referrer-Policy"] == "same-origin"
     assert headers["X-Content-Type-Options"] == "nosniff"
 
     page, console = watched  # a page on another origin tries to frame the app: the browser blocks it

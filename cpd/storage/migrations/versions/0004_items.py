@@ -5,13 +5,13 @@
 - ``attempts.retry_of`` (unique): a failed attempt retried from two tabs or two
   replicas at once makes one new attempt.
 
-Revision ID: 0005_items
-Revises: 0002
+Revision ID: 0004_items
+Revises: 0003_platform
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_items"
+revision = "0004_items"
 down_revision = "0003_platform"
 branch_labels = None
 depends_on = None

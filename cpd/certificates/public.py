@@ -1,0 +1,98 @@
+"""What anyone may see about a certificate: the public page and ``GET /api/certificates/<id>`` share this.
+
+An employer needs to know whether the person in front of them completed the
+activity: name, profession, activity, date, hours, provider and status, in
+plain words. The score is the learner's business and is not shown; a
+professional registration number is shown only in part (enough to compare with
+the card in front of you, not enough to harvest).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from cpd.certificates.pdf import format_date, format_number
+from cpd.certificates.service import LookupResult
+
+STATUS_WORDS = {
+    "valid": "Valid: issued by {provider}, current and not withdrawn.",
+    "expired": "Expired on {valid_until}: the activity was completed, but the certificate is past its valid-until date.",
+    "revoked": "Revoked: withdrawn by {provider} on {revoked_on}. Reason: {reason}",
+    "superseded": "Replaced by a corrected certificate ({superseded_by}); this one no longer stands.",
+    "unknown": "Unknown: we have no certificate with this ID.",
+}
+
+
+def partial_registration(number: str | None) -> str | None:
+    """Every digit but the last three hidden: 'GMC 7654321' -> 'GMC ••••321'."""
+    if not number:
+        return None
+    digits = [i for i, ch in enumerate(number) if ch.isdigit()]
+    hide = set(digits[:-3]) if len(digits) > 3 else set(digits[:-1])
+    return "".join("•" if i in hide else ch for i, ch in enumerate(number))
+
+
+def effective_status(result: LookupResult, today: date | None = None) -> str:
+    """The lookup status, with "expired" for a current certificate past its valid-until day."""
+    today = today or datetime.now(UTC).date()
+    if result.status == "valid" and result.record is not None and result.record.valid_until < today:
+        return "expired"
+    return result.status
+
+
+def public_view(result: LookupResult, today: date | None = None) -> dict[str, Any]:
+    """Plain data for the page and the API (JSON-ready: strings, numbers, None)."""
+    status = effective_status(result, today)
+    view: dict[str, Any] = {"certificate_id": result.certificate_id, "status": status}
+    record = result.record
+    if record is None:
+        view["status_text"] = STATUS_WORDS["unknown"]
+        return view
+    view.update(
+        name=record.learner_name,
+        profession=result.profession,
+        activity=record.activity_title,
+        format=record.format,
+        venue=record.venue,
+        completion_date=record.completion_date.isoformat(),
+        cpd_hours=record.cpd_hours,
+        provider=record.provider,
+        registration_number_partial=partial_registration(record.registration_number),
+        issued_at=record.issued_at.isoformat().replace("+00:00", "Z"),
+        valid_from=record.issued_at.isoformat().replace("+00:00", "Z"),
+        valid_until=record.valid_until.isoformat(),
+        version=record.version,
+        supersedes=record.supersedes,
+        superseded_by=result.superseded_by,
+        revoked_at=result.revoked_at.isoformat().replace("+00:00", "Z") if result.revoked_at else None,
+        revoked_reason=result.revoked_reason,
+        pdf_sha256=result.pdf_sha256,
+        verification_url=record.verification_url,
+    )
+    view["status_text"] = STATUS_WORDS[status].format(
+        provider=record.provider,
+        valid_until=format_date(record.valid_until),
+        revoked_on=format_date(result.revoked_at.date()) if result.revoked_at else "an unknown date",
+        reason=result.revoked_reason or "(none given)",
+        superseded_by=result.superseded_by,
+    )
+    return view
+
+
+def plain_lines(view: dict[str, Any]) -> list[tuple[str, str]]:
+    """The lines an employer reads first, in order (label, value)."""
+    if view.get("name") is None:
+        return []
+    completed = format_date(date.fromisoformat(view["completion_date"]))
+    lines = [
+        ("Name", view["name"]),
+        ("Profession", view.get("profession") or "not stated"),
+        ("Activity", view["activity"]),
+        ("Completed on", completed),
+        ("CPD hours", format_number(view["cpd_hours"])),
+        ("Provider", view["provider"]),
+    ]
+    if view.get("venue"):
+        lines.insert(3, ("Venue", view["venue"]))
+    return lines
