@@ -19,6 +19,7 @@ from cpd.items.base import (
     ItemScore,
     ItemType,
     Option,
+    OptionSet,
     OptionsView,
     Order,
     PartFeedback,
@@ -26,6 +27,7 @@ from cpd.items.base import (
     Response,
     Samples,
     gift_options,
+    option_set,
     options_from_gift,
     pick,
     words,
@@ -89,6 +91,9 @@ class SingleBest(ItemType[SingleBestItem]):
     def sample_responses(self, item: SingleBestItem) -> Samples:
         wrong = next(o.id for o in item.options if not o.correct)
         return Samples({"option": item.correct_option.id}, None, {"option": wrong}, {"option": None})
+
+    def option_sets(self, item: SingleBestItem) -> tuple[OptionSet, ...]:
+        return (option_set("options", item.options, one_best=True),)
 
     # --- interchange formats ---
 
