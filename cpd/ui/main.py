@@ -9,7 +9,7 @@ import logging
 
 import streamlit as st
 
-from cpd.ui import admin, learn, resources, staff, verify
+from cpd.ui import admin, authoring, learn, resources, staff, verify
 from cpd.ui.onboarding_common import is_manager
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -25,6 +25,8 @@ pages = [
 ]
 if who is not None and who.is_staff:
     pages.append(st.Page(admin.page, title="Administration", icon=":material/admin_panel_settings:", url_path="admin"))
+    if authoring.may_author(who):
+        pages.append(st.Page(authoring.page, title="Authoring", icon=":material/edit_note:", url_path="authoring"))
 else:
     staff.same_tab_link(staff.sign_in_url(), "Staff sign-in", sidebar=True)
 if is_manager(who):  # a clinic's manager: roster, assignments, dashboard, evidence
