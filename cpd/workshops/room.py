@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cpd import attempts, audit, tokens
 from cpd.accounts.directory import Principal
 from cpd.analysis import distribution
-from cpd.behaviours.feedback import FacilitatorPaced
+from cpd.behaviours.feedback import Behaviour, FacilitatorPaced
 from cpd.behaviours.navigation import FacilitatorDriven
 from cpd.content.loader import LoadedModule
 from cpd.items.registry import type_of
@@ -201,6 +201,17 @@ def _owned(session: Session, workshop_id: str, who: Principal, *, lock: bool = F
     if w is None or not (who.is_admin or w.facilitator_id == who.account_id):
         raise NotAllowed("No such workshop among yours.")
     return w
+
+
+def new_projector_key(factory: sessionmaker[Session], workshop_id: str, who: Principal) -> str:
+    """A fresh unguessable projector link; the old one stops working (only its hash is stored)."""
+    key = secrets.token_urlsafe(32)
+    with transaction(factory) as session:
+        w = _owned(session, workshop_id, who)
+        w.projector_key_hash = _digest(key)
+        audit.append(session, "workshop.projector_link", organisation_id=w.organisation_id, actor_id=who.account_id,
+                     targets={"workshop": w.id})
+    return key
 
 
 def list_for(factory: sessionmaker[Session], who: Principal) -> list[Room]:
@@ -500,6 +511,11 @@ def finish(factory: sessionmaker[Session], loaded: LoadedModule, workshop_id: st
 
 # --- answers -------------------------------------------------------------------
 
+def behaviour_for(r: Room, loaded: LoadedModule) -> Behaviour:
+    """Facilitator-paced rooms follow the facilitator; self-paced ones the module's own behaviour while open."""
+    return r.behaviour() if r.pacing == "facilitator" else attempts.behaviour_of(loaded)
+
+
 def answer(factory: sessionmaker[Session], loaded: LoadedModule, seat: Seat, item_id: str,
            response: Mapping[str, Any], certainty: int | None = None, *,
            now: datetime | None = None) -> attempts.AttemptState:
@@ -511,7 +527,7 @@ def answer(factory: sessionmaker[Session], loaded: LoadedModule, seat: Seat, ite
         raise WorkshopError("The facilitator has paused the room; your answer was not taken. Try again when it resumes.")
     try:
         _, state = attempts.submit_answer(factory, loaded, seat.attempt_id, item_id, response, certainty,
-                                          behaviour=r.behaviour(), now=now)
+                                          behaviour=behaviour_for(r, loaded), now=now)
     except attempts.OutOfOrder:
         raise WorkshopError("This question is closed: answers can no longer change.") from None
     with transaction(factory) as session:
