@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from workshop_helpers import person
 
 from cpd.settings import get_settings
 from cpd.storage.db import open_store
 from cpd.ui import staff
 from cpd.workshops import codes, poll, room
-from workshop_helpers import person
 
 ROOT = Path(__file__).resolve().parent.parent
 RATIONALES = ("The source determines the cargo.", "Price says nothing about safety.",

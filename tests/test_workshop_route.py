@@ -6,12 +6,12 @@ import json
 
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
+from workshop_helpers import PERSON, person
 
 from cpd.settings import Settings
 from cpd.web import WebContext, middleware, routes
 from cpd.web.workshops import version_url
 from cpd.workshops import poll, room
-from workshop_helpers import PERSON, person
 
 BASE = "http://cpd.test"
 
