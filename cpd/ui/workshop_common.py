@@ -40,6 +40,13 @@ def qr_png(url: str) -> bytes:
     return out.getvalue()
 
 
+def qr_image(url: str, size: int) -> None:
+    """The QR code as an image with a text alternative (the link it opens)."""
+    uri = segno.make(url, error="m", mask=0).svg_data_uri(scale=8, border=2)
+    st.html(f'<img src="{escape(uri, quote=True)}" width="{size}" height="{size}" '
+            f'alt="{escape("QR code to join: " + url, quote=True)}">')
+
+
 def big(text: str, size: str = "2.2rem", weight: int = 600, colour: str = "#111") -> None:
     st.html(f'<p style="font-size:{size};font-weight:{weight};color:{colour};margin:.2em 0;line-height:1.25">'
             f"{escape(text)}</p>")
@@ -97,7 +104,8 @@ def _lobby(r: Room, c: Counts, loaded: LoadedModule) -> None:
             big(stage.title, "1.8rem", 600)
             big(stage.narrative, "1.5rem", 400)
     with right:
-        st.image(qr_png(join_url(r)), caption="Scan to join", width=320)
+        qr_image(join_url(r), 320)
+        big("Scan to join", "1.4rem", 400)
     if c.names:
         st.html("<p style='font-size:1.4rem'>" + ", ".join(escape(n) for n in c.names) + "</p>")
 

@@ -15,7 +15,7 @@ import streamlit as st
 from cpd.accounts.directory import Principal
 from cpd.content.loader import LoadedModule
 from cpd.ui import resources, staff
-from cpd.ui.workshop_common import join_url, projector, qr_png
+from cpd.ui.workshop_common import join_url, projector, qr_image
 from cpd.workshops import codes, poll, room
 from cpd.workshops.room import Room, WorkshopError
 
@@ -40,7 +40,7 @@ def page() -> None:
         except WorkshopError as exc:
             st.error(str(exc))
             return
-        st.set_page_config(layout="wide")
+        st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
         _projector_live(r.id, who)
         return
     st.title("Workshops")
@@ -104,7 +104,7 @@ def _console(r: Room, who: Principal) -> None:
     st.markdown(f"### Join code: `{codes.shown(r.join_code)}`")
     with st.expander("Join link and QR code"):
         st.code(join_url(r), language=None)
-        st.image(qr_png(join_url(r)), width=220)
+        qr_image(join_url(r), 220)
     staff.same_tab_link(f"/workshops?projector={r.id}", "Open the projector view (this browser)")
     if st.button("Make a new projector link", key="ws-newkey"):
         _show_projector_link(room.new_projector_key(store, r.id, who))

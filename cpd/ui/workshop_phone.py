@@ -212,7 +212,7 @@ def _projector(key: str) -> None:
     if r is None:
         st.error("This projector link is not valid (a newer one may have replaced it).")
         return
-    st.set_page_config(layout="wide")
+    st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
     projector_live(r.id)
 
 
