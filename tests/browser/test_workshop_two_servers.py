@@ -30,7 +30,7 @@ try:
 except ImportError:  # pragma: no cover
     pytest.skip("playwright not installed: pip install -e '.[test]'", allow_module_level=True)
 
-from conftest import FIXTURE_CONTENT, ROOT, _free_port, _healthy  # the browser tests' own conftest
+from conftest import FIXTURE_CONTENT, ROOT, _free_port, _healthy  # noqa: E402 - the browser tests' own conftest
 
 
 def _serve(db_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
