@@ -202,3 +202,26 @@ def test_a_facilitator_sees_only_their_own_workshops_unless_admin(store, mini, f
     with pytest.raises(NotAllowed):
         room.open_item(store, mini, theirs.id, "q-source", fac)
     assert room.open_item(store, mini, theirs.id, "q-source", admin).open_item == "q-source"
+
+
+def test_rejoin_after_a_server_restart_keeps_the_answers(store, mini, fac):
+    """A new process is a new engine on the same database: nothing of the seat lived in the old one."""
+    from sqlalchemy.orm import sessionmaker
+
+    from cpd.storage.db import make_engine
+
+    r = _create(store, mini, fac).room
+    seat = room.join(store, mini, r.join_code, PERSON, client="x")
+    room.open_item(store, mini, r.id, "q-source", fac)
+    room.answer(store, mini, seat, "q-source", {"option": "b"}, 2)
+    bind = store.kw["bind"]
+    if bind.dialect.name == "sqlite":
+        fresh_engine = make_engine(bind.url.render_as_string(hide_password=False))
+    else:
+        fresh_engine = bind  # the PG fixture's schema lives in its URL options; a new pool on it is the same
+    restarted = sessionmaker(fresh_engine, expire_on_commit=False)
+    back = room.rejoin_by_device(restarted, seat.device_token)
+    assert back is not None and back.attempt_id == seat.attempt_id
+    assert room.my_answer(restarted, back, "q-source") == {"option": "b"}
+    room.answer(restarted, mini, back, "q-source", {"option": "a"}, 2)  # still open: may change
+    assert room.my_answer(store, seat, "q-source") == {"option": "a"}
