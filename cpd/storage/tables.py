@@ -335,7 +335,7 @@ class Workshop(Base):
     """A live workshop (``cpd.workshops``): its settings and the room's state, so every process shows the same room.
 
     ``version`` moves on every change phones must redraw for (an item opened, closed,
-    revealed, a pause); ``activity`` moves on joins and answers (the projector's counts).
+    revealed, a pause); ``activity`` moves on joins only.
     The join code is stored normalised and accepted only while ``status`` is ``open``.
     """
 

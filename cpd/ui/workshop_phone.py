@@ -109,24 +109,23 @@ def _question(r: Room, seat: Seat, loaded: LoadedModule, item_id: str) -> None:
         st.info("Answers are closed. Waiting for the facilitator to reveal the answer…", icon=":material/lock:")
         return
     view = public_item(loaded, item, state.shuffle_seed)
-    given = state.answered("cases").get(item_id)
-    if given is not None:
-        st.success(f"Your answer is saved: {_describe(view.view, given.response)}. "
-                   "You can change it until the facilitator closes the question.")
+    saved = st.empty()  # above the form, filled after it: one run per answer, no st.rerun
     submitted = item_form(view, key=f"ws-{seat.participant_id[:8]}-{item_id}")
-    if submitted is None:
-        return
-    response, certainty = submitted
-    try:
-        room.answer(resources.store(), loaded, seat, item_id, response, certainty)
-    except attempts.InvalidInput as exc:
-        for msg in exc.messages:
-            st.error(msg[0].upper() + msg[1:] + ".")
-        return
-    except WorkshopError as exc:
-        st.warning(str(exc))
-        return
-    st.rerun()
+    given = state.answered("cases").get(item_id)
+    if submitted is not None:
+        response, certainty = submitted
+        try:
+            new_state = room.answer(resources.store(), loaded, seat, item_id, response, certainty)
+        except attempts.InvalidInput as exc:
+            for msg in exc.messages:
+                st.error(msg[0].upper() + msg[1:] + ".")
+        except WorkshopError as exc:
+            st.warning(str(exc))
+        else:
+            given = new_state.answered("cases").get(item_id)
+    if given is not None:
+        saved.success(f"Your answer is saved: {_describe(view.view, given.response)}. "
+                      "You can change it until the facilitator closes the question.")
 
 
 def _describe(view: object, response: object) -> str:

@@ -530,9 +530,7 @@ def answer(factory: sessionmaker[Session], loaded: LoadedModule, seat: Seat, ite
                                           behaviour=behaviour_for(r, loaded), now=now)
     except attempts.OutOfOrder:
         raise WorkshopError("This question is closed: answers can no longer change.") from None
-    with transaction(factory) as session:
-        session.execute(update(Workshop).where(Workshop.id == seat.workshop_id).values(activity=Workshop.activity + 1))
-    return state
+    return state  # no counter moves: an answer redraws no phone, and the console and projector count on their own
 
 
 def my_answer(factory: sessionmaker[Session], seat: Seat, item_id: str) -> dict[str, Any] | None:
