@@ -85,7 +85,7 @@ def test_full_lifecycle(store, mini, fac):
     bars = room.revealed_distribution(store, mini, r, "q-source")
     assert [(x.label, x.count, x.correct, x.misconception) for x in bars] == [
         ("Where the cells came from", 1, True, False), ("The price per vial", 1, False, True),
-        ("The colour of the box", 0, False, False)]
+        ("The colour of the outer box", 0, False, False)]
 
     # pause freezes answers; re-open lets answers change again and hides the reveal
     r = room.open_item(store, mini, r.id, "q-checks", fac)
