@@ -9,7 +9,7 @@ import logging
 
 import streamlit as st
 
-from cpd.ui import admin, authoring, learn, resources, staff, verify
+from cpd.ui import admin, authoring, learn, resources, staff, verify, workshop_console, workshop_phone
 from cpd.ui.onboarding_common import is_manager
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -23,6 +23,9 @@ pages = [
     st.Page(learn.page, title="Learn", icon=":material/school:", url_path="learn", default=not verifying),
     st.Page(verify.page, title="Verify a certificate", icon=":material/verified:", url_path="verify", default=verifying),
 ]
+pages.append(st.Page(workshop_phone.page, title="Join a workshop", icon=":material/groups:", url_path="workshop"))
+if workshop_console.may_run(who):
+    pages.append(st.Page(workshop_console.page, title="Workshops", icon=":material/co_present:", url_path="workshops"))
 if who is not None and who.is_staff:
     pages.append(st.Page(admin.page, title="Administration", icon=":material/admin_panel_settings:", url_path="admin"))
     if authoring.may_author(who):

@@ -1,13 +1,13 @@
 """clinic onboarding: staff roster, assignments (one chain of cycles per person and module), role rules
 
 Revision ID: 0008_onboarding
-Revises: 0006_credentials
+Revises: 0007_workshops
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_onboarding"
-down_revision = "0006_credentials"
+down_revision = "0007_workshops"
 branch_labels = None
 depends_on = None
 
