@@ -36,11 +36,17 @@ def show_certificate(loaded: LoadedModule, state: AttemptState) -> None:
         return
     if cert is None:
         return
-    st.subheader("Your certificate")
-    if cert.revoked_at is not None:
-        st.error(f"This certificate was revoked on {cert.revoked_at:%d %B %Y}.")
+    st.subheader("Your certificate", anchor="your-certificate")
     url = verification_url(cfg.public_url, cert.id)
-    st.markdown(f"Certificate `{cert.id}`, signed and verifiable by anyone at {url}")
+    if cert.revoked_at is not None:
+        # A withdrawn certificate is not offered for download: the learner sees when and why instead.
+        st.error(f"This certificate was withdrawn by the provider on {cert.revoked_at:%d %B %Y}. "
+                 "It can no longer be downloaded; anyone checking it is told it was withdrawn.")
+        if cert.revoked_reason:
+            st.text(f"Reason: {cert.revoked_reason}")  # staff's text: plain, never Markdown
+        st.markdown(f"Certificate ID {cert.id} · check its status at {url}")
+        return
+    st.markdown(f"Certificate ID {cert.id}, signed and verifiable by anyone at {url}")
     signed = SignedRecord(stored_record(cert), cert.signature, cert.key_id)
     c1, c2, c3 = st.columns(3)
     c1.download_button("Certificate (PDF)", data=lambda: cert.pdf, file_name=f"certificate-{cert.id}.pdf",
@@ -49,4 +55,5 @@ def show_certificate(loaded: LoadedModule, state: AttemptState) -> None:
                        file_name=f"certificate-{cert.id}.json", mime="application/json", on_click="ignore")
     c3.download_button("Open Badge 3.0 (JSON)", data=lambda: cert.badge_json.encode(),
                        file_name=f"certificate-{cert.id}.badge.json", mime="application/json", on_click="ignore")
-    st.caption(f"SHA-256 of the PDF: {cert.pdf_sha256}. The file is frozen at issue: it downloads the same every time.")
+    st.caption("The PDF is frozen at issue: it downloads the same every time. The signed record and the badge "
+               "are for software that checks certificates (an e-portfolio, a regulator).")

@@ -12,10 +12,11 @@ import streamlit as st
 from cpd import attempts
 from cpd.attempts import AttemptError, AttemptState
 from cpd.behaviours.grading import start_page_note
+from cpd.certificates.qr import qr_svg
 from cpd.content.loader import LoadedModule
 from cpd.learners import PROFESSIONS
 from cpd.presentation import feedback, public_item
-from cpd.ui import resources
+from cpd.ui import focus, resources
 from cpd.ui.feedback_view import reference_markdown, show_feedback
 from cpd.ui.item_forms import item_form
 from cpd.ui.results_view import show_results
@@ -27,6 +28,7 @@ def resume_link(token: str) -> str:
 
 
 def page() -> None:
+    focus.style()
     state = current_state()
     if state is None:
         loaded = resources.current_module()
@@ -37,7 +39,9 @@ def page() -> None:
         _start(loaded)
         return
     loaded = resources.module_of(state.content_hash)
-    st.title(loaded.module.title)
+    st.title(loaded.module.title, anchor="module-title")
+    if not state.answers and state.phase in ("pretest", "cases"):  # just started: read the resume link first
+        focus.move_to("module-title", nonce=f"start-{state.attempt_id}")
     _resume_box(expanded=not state.answers)  # open until the first answer: save it now
     if st.session_state.get(SHOWN):
         _after_answer(loaded, state, st.session_state[SHOWN])
@@ -53,8 +57,11 @@ def _resume_box(*, expanded: bool) -> None:
     token = current_token()
     if token:
         with st.expander("Your resume link (keep it private: it opens your attempt)", expanded=expanded):
-            st.code(resume_link(token), language=None)
-            st.caption("Open it to come back exactly where you are, on any device.")
+            link = resume_link(token)
+            st.code(link, language=None, wrap_lines=True)  # wrapped: never cut off in a sideways scroll on a phone
+            st.caption("Open it to come back exactly where you are, on any device. "
+                       "The copy button is at the right of the link; on a phone, scan the code below from another device.")
+            st.image(qr_svg(link), caption="QR code of your resume link", width=160)
 
 
 def _start(loaded: LoadedModule) -> None:
@@ -98,7 +105,8 @@ def _start(loaded: LoadedModule) -> None:
                 value=True,
             )
         st.caption("Your name, e-mail, profession and registration number are kept only to record your "
-                   "progress and to issue and verify your certificate; they are not shared or used for marketing.")
+                   "progress and to issue and verify your certificate; they are not shared or used for marketing. "
+                   "See the [privacy notice](privacy) for who holds them, what is public and how long they are kept.")
         go = st.form_submit_button("Start the module", type="primary")
     if go:
         try:
@@ -127,7 +135,9 @@ def _progress(loaded: LoadedModule, state: AttemptState, phase: str) -> None:
 
 
 def _pretest(loaded: LoadedModule, state: AttemptState) -> None:
-    st.header("Pre-test")
+    item_id = attempts.next_item(loaded, state)
+    assert item_id is not None  # the pre-test phase ends with its last answer
+    focus.heading("Pre-test", anchor="pretest", nonce=f"{state.attempt_id}-pre-{item_id}")
     st.caption("A few questions before the cases, not counted in your score, so the end can show what you gained. "
                "No feedback now: you will meet these questions again in the cases.")
     _progress(loaded, state, "pretest")
@@ -135,8 +145,6 @@ def _pretest(loaded: LoadedModule, state: AttemptState) -> None:
         remember(attempts.skip_pretest(resources.store(), state.attempt_id))
         st.rerun()
     slot = st.empty()
-    item_id = attempts.next_item(loaded, state)
-    assert item_id is not None  # the pre-test phase ends with its last answer
     if _ask(loaded, state, item_id, slot) is not None:
         st.rerun()  # the next pre-test question (no feedback to show in between)
 
@@ -149,8 +157,11 @@ def _cases(loaded: LoadedModule, state: AttemptState) -> None:
     with progress:
         _progress(loaded, state, "cases")
     case, stage = next((c, s) for c in loaded.cases for s in c.stages if any(i.id == item_id for i in s.items))
-    st.header(case.title)
-    st.subheader(stage.title)
+    # The reading position: a new case starts at its title, any other question at its stage.
+    first_of_case = case.stages[0] is stage and stage.items[0].id == item_id
+    st.header(case.title, anchor="case")
+    st.subheader(stage.title, anchor="stage")
+    focus.move_to("case" if first_of_case else "stage", nonce=f"{state.attempt_id}-{item_id}")
     st.markdown(stage.narrative)
     slot = st.empty()
     immediate = attempts.behaviour_of(loaded).feedback_after_answer(state.phase)
@@ -205,6 +216,7 @@ def _after_answer(loaded: LoadedModule, state: AttemptState, item_id: str) -> No
 def _feedback_and_continue(loaded: LoadedModule, state: AttemptState, item_id: str) -> None:
     answer = state.answered("cases")[item_id]
     item = loaded.item(item_id)
+    focus.heading("Feedback on your answer", anchor="verdict", nonce=f"{state.attempt_id}-fb-{item_id}", level=3)
     st.markdown(f"**{item.stem}**")
     show_feedback(feedback(loaded, item, answer))
     label = "Continue" if attempts.next_item(loaded, state) is not None else "See your results"

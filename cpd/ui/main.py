@@ -9,7 +9,7 @@ import logging
 
 import streamlit as st
 
-from cpd.ui import admin, learn, resources, staff, verify
+from cpd.ui import admin, learn, privacy, resources, staff, verify
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title="Reality Check CPD: exosome safety", page_icon="🔬", layout="centered")
@@ -21,6 +21,7 @@ verifying = "verify" in st.query_params
 pages = [
     st.Page(learn.page, title="Learn", icon=":material/school:", url_path="learn", default=not verifying),
     st.Page(verify.page, title="Verify a certificate", icon=":material/verified:", url_path="verify", default=verifying),
+    st.Page(privacy.page, title="Privacy notice", icon=":material/privacy_tip:", url_path="privacy"),
 ]
 if who is not None and who.is_staff:
     pages.append(st.Page(admin.page, title="Administration", icon=":material/admin_panel_settings:", url_path="admin"))

@@ -9,62 +9,87 @@ from cpd.attempts import AttemptState
 from cpd.content.loader import LoadedModule
 from cpd.presentation import feedback
 from cpd.results import Breakdown, summarise
-from cpd.ui import resources
+from cpd.ui import focus, resources
 from cpd.ui.certificate_view import show_certificate
 from cpd.ui.feedback_view import reference_markdown, show_feedback
 from cpd.ui.session import remember
 
+NBSP = "\u00a0"  # "85.7 %" never wraps between the number and its sign
+
+
+def pct(value: float) -> str:
+    return f"{value:g} %"
+
+
+def cell_pct(value: float) -> str:
+    """In a narrow table column: "85.7 %" on one line."""
+    return f"{value:g}{NBSP}%"
+
 
 def _table(rows: tuple[Breakdown, ...], heading: str) -> str:
     lines = [f"| {heading} | Points | Score |", "|---|---:|---:|"]
-    lines += [f"| {r.label} | {r.points:g} / {r.max_points:g} | {r.percent:g} % |" for r in rows]
+    lines += [f"| {r.label} | {r.points:g}{NBSP}/{NBSP}{r.max_points:g} | {cell_pct(r.percent)} |" for r in rows]
     return "\n".join(lines)
 
 
+def times(n: int) -> str:
+    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+
+
+def _objectives_line(objectives: tuple[str, ...] | list[str]) -> str:
+    """Objectives are sentences: join them as sentences, never as ".;"."""
+    return " ".join(o if o.rstrip().endswith((".", "?", "!")) else f"{o.rstrip()}." for o in objectives)
+
+
 def show_results(loaded: LoadedModule, state: AttemptState) -> None:
+    """Outcome first, then the step to the certificate (evaluation, or the certificate), details below."""
     r = summarise(loaded, state)
-    st.header("Your results")
+    focus.heading("Your results", anchor="your-results", nonce=f"results-{state.attempt_id}-{state.phase}")
     st.text(f"Learner: {state.learner_name}")  # learner text: plain, never Markdown
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Score", f"{r.percent:g} %")
-    c2.metric("Pass mark", f"{r.pass_mark:g} %")
-    c3.metric("Knowledge gain", f"{r.knowledge_gain:+g} points" if r.knowledge_gain is not None else "no pre-test")
     note = f" {r.grading_note}" if r.grading_note else ""
     if r.passed:
-        st.success(f"Passed: {r.percent:g} % against a pass mark of {r.pass_mark:g} %.{note}",
+        st.success(f"Passed: {pct(r.percent)} against a pass mark of {pct(r.pass_mark)}.{note}",
                    icon=":material/workspace_premium:")
     else:
-        st.error(f"Not passed yet: {r.percent:g} % against a pass mark of {r.pass_mark:g} %.{note}",
+        st.error(f"Not passed yet: {pct(r.percent)} against a pass mark of {pct(r.pass_mark)}.{note}",
                  icon=":material/menu_book:")
-    if r.pretest_percent is not None:
-        st.caption(f"On the pre-test questions: {r.pretest_percent:g} % before the cases, {r.posttest_percent:g} % in the cases.")
-    if r.cbm_average is not None:
-        st.markdown(
-            f"Certainty-based marking: average **{r.cbm_average:+.2f}** per question (−6 to +3). "
-            + (f"You were very sure and wrong {r.overconfident} time(s): the overconfidence this module warns about."
-               if r.overconfident else "You were never very sure and wrong.")
-        )
-    st.subheader("By learning objective")
-    st.markdown(_table(r.by_objective, "Objective"))
-    st.subheader("By case")
-    st.markdown(_table(r.by_case, "Case"))
-    if r.read_next:
-        st.subheader("What to read next")
-        st.caption("The sources behind the questions you missed.")
-        for rn in r.read_next:
-            st.markdown(f"- {reference_markdown(rn.reference)}  \n  For: {'; '.join(rn.objectives)}")
-    # Always offered: with deferred feedback this is the feedback; otherwise a review of it.
-    with st.expander("Feedback on every question"):
-        answered = state.answered("cases")
-        for item in loaded.items():
-            st.markdown(f"**{item.stem}**")
-            show_feedback(feedback(loaded, item, answered[item.id]))
 
     if state.phase == "evaluation":
         _evaluation(state)
     else:
         st.success("Thank you: your evaluation and reflective note are saved in your CPD record.")
         show_certificate(loaded, state)
+
+    st.subheader("Your scores")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Score", pct(r.percent))
+    c2.metric("Pass mark", pct(r.pass_mark))
+    c3.metric("Knowledge gain", f"{r.knowledge_gain:+g} percentage points" if r.knowledge_gain is not None
+              else "no pre-test")
+    if r.pretest_percent is not None and r.posttest_percent is not None:
+        st.caption(f"On the pre-test questions: {pct(r.pretest_percent)} before the cases, "
+                   f"{pct(r.posttest_percent)} in the cases.")
+    if r.cbm_average is not None:
+        st.markdown(
+            f"Certainty-based marking: average **{r.cbm_average:+.2f}** per question (−6 to +3). "
+            + (f"You were very sure and wrong {times(r.overconfident)}: the overconfidence this module warns about."
+               if r.overconfident else "You were never very sure and wrong.")
+        )
+    st.markdown("**By learning objective**")
+    st.markdown(_table(r.by_objective, "Objective"))
+    st.markdown("**By case**")
+    st.markdown(_table(r.by_case, "Case"))
+    if r.read_next:
+        with st.expander(f"What to read next ({len(r.read_next)} sources behind the questions you missed)"):
+            for rn in r.read_next:
+                st.markdown(f"- {reference_markdown(rn.reference)}  \n  For: {_objectives_line(rn.objectives)}")
+    # Always offered: with deferred feedback this is the feedback; otherwise a review of it.
+    with st.expander("Feedback on every question"):
+        answered = state.answered("cases")
+        for item in loaded.items():
+            st.markdown(f"**{item.stem}**")
+            show_feedback(feedback(loaded, item, answered[item.id]))
+    if state.phase != "evaluation":
         ev = attempts.load_evaluation(resources.store(), state.attempt_id)
         if ev is not None:
             with st.expander("Your reflective note (for your CPD portfolio)"):
@@ -87,6 +112,9 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
 
 def _evaluation(state: AttemptState) -> None:
     st.subheader("Evaluation and reflection")
+    if state.passed:
+        st.info("Complete the evaluation to get your certificate: it is issued as soon as you submit it.",
+                icon=":material/arrow_downward:")
     st.caption("Required for your CPD record" + (" and for your certificate" if state.passed else "") + ". Plain text only.")
     scale = [1, 2, 3, 4, 5]
     with st.form("evaluation", enter_to_submit=False):
