@@ -22,8 +22,7 @@ import streamlit.components.v1 as components
 _component = components.declare_component("reading_position", path=str(Path(__file__).parent / "focus_component"))
 
 STYLE = """<style>
-[data-testid="stRadio"] label[data-baseweb="radio"],
-[data-testid="stCheckbox"] label[data-baseweb="checkbox"] { min-height: 44px; align-items: center; }
+[data-testid="stRadioOption"], [data-testid="stCheckbox"] label { min-height: 44px; align-items: center; }
 [data-testid="stRadio"] [role="radiogroup"] { column-gap: 1rem; }
 [data-testid="stMain"] h1, [data-testid="stMain"] h2, [data-testid="stMain"] h3 { scroll-margin-top: 4.5rem; }
 [data-testid="stMain"] [tabindex="-1"]:focus { outline: 2px solid currentColor; outline-offset: 2px; }

@@ -7,6 +7,8 @@ learner back after a closed tab, a refresh or a server restart.
 
 from __future__ import annotations
 
+import base64
+
 import streamlit as st
 
 from cpd import attempts
@@ -40,8 +42,6 @@ def page() -> None:
         return
     loaded = resources.module_of(state.content_hash)
     st.title(loaded.module.title, anchor="module-title")
-    if not state.answers and state.phase in ("pretest", "cases"):  # just started: read the resume link first
-        focus.move_to("module-title", nonce=f"start-{state.attempt_id}")
     _resume_box(expanded=not state.answers)  # open until the first answer: save it now
     if st.session_state.get(SHOWN):
         _after_answer(loaded, state, st.session_state[SHOWN])
@@ -61,7 +61,9 @@ def _resume_box(*, expanded: bool) -> None:
             st.code(link, language=None, wrap_lines=True)  # wrapped: never cut off in a sideways scroll on a phone
             st.caption("Open it to come back exactly where you are, on any device. "
                        "The copy button is at the right of the link; on a phone, scan the code below from another device.")
-            st.image(qr_svg(link), caption="QR code of your resume link", width=160)
+            svg = base64.b64encode(qr_svg(link).encode()).decode()
+            st.html(f'<img src="data:image/svg+xml;base64,{svg}" width="160" height="160" '
+                    'alt="QR code of your resume link" style="background:#fff;padding:8px">')
 
 
 def _start(loaded: LoadedModule) -> None:
@@ -93,6 +95,7 @@ def _start(loaded: LoadedModule) -> None:
                    f"valid for credit until {m.termination_date:%d %B %Y}. Version {m.version}.")
 
     st.subheader("Start the module")
+    st.markdown("The [privacy notice](privacy) says who holds your details, what is public and how long they are kept.")
     with st.form("start", enter_to_submit=False):
         name = st.text_input("Full name, as it should appear on your certificate")
         email = st.text_input("E-mail")
@@ -105,8 +108,7 @@ def _start(loaded: LoadedModule) -> None:
                 value=True,
             )
         st.caption("Your name, e-mail, profession and registration number are kept only to record your "
-                   "progress and to issue and verify your certificate; they are not shared or used for marketing. "
-                   "See the [privacy notice](privacy) for who holds them, what is public and how long they are kept.")
+                   "progress and to issue and verify your certificate; they are not shared or used for marketing.")
         go = st.form_submit_button("Start the module", type="primary")
     if go:
         try:
@@ -134,10 +136,16 @@ def _progress(loaded: LoadedModule, state: AttemptState, phase: str) -> None:
     st.progress(done / len(seq), text=f"Cases done: {cases_done} of {len(loaded.cases)} · questions answered: {done} of {len(seq)}")
 
 
+def _reading_start(state: AttemptState, anchor: str) -> str:
+    """Just started (no answer yet): the top of the page, where the resume link is; else ``anchor``."""
+    return "module-title" if not state.answers else anchor
+
+
 def _pretest(loaded: LoadedModule, state: AttemptState) -> None:
     item_id = attempts.next_item(loaded, state)
     assert item_id is not None  # the pre-test phase ends with its last answer
-    focus.heading("Pre-test", anchor="pretest", nonce=f"{state.attempt_id}-pre-{item_id}")
+    st.header("Pre-test", anchor="pretest")
+    focus.move_to(_reading_start(state, "pretest"), nonce=f"{state.attempt_id}-pre-{item_id}")
     st.caption("A few questions before the cases, not counted in your score, so the end can show what you gained. "
                "No feedback now: you will meet these questions again in the cases.")
     _progress(loaded, state, "pretest")
@@ -161,7 +169,7 @@ def _cases(loaded: LoadedModule, state: AttemptState) -> None:
     first_of_case = case.stages[0] is stage and stage.items[0].id == item_id
     st.header(case.title, anchor="case")
     st.subheader(stage.title, anchor="stage")
-    focus.move_to("case" if first_of_case else "stage", nonce=f"{state.attempt_id}-{item_id}")
+    focus.move_to(_reading_start(state, "case" if first_of_case else "stage"), nonce=f"{state.attempt_id}-{item_id}")
     st.markdown(stage.narrative)
     slot = st.empty()
     immediate = attempts.behaviour_of(loaded).feedback_after_answer(state.phase)

@@ -44,7 +44,7 @@ def _objectives_line(objectives: tuple[str, ...] | list[str]) -> str:
 def show_results(loaded: LoadedModule, state: AttemptState) -> None:
     """Outcome first, then the step to the certificate (evaluation, or the certificate), details below."""
     r = summarise(loaded, state)
-    focus.heading("Your results", anchor="your-results", nonce=f"results-{state.attempt_id}-{state.phase}")
+    st.header("Your results", anchor="your-results")
     st.text(f"Learner: {state.learner_name}")  # learner text: plain, never Markdown
     note = f" {r.grading_note}" if r.grading_note else ""
     if r.passed:
@@ -54,11 +54,14 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
         st.error(f"Not passed yet: {pct(r.percent)} against a pass mark of {pct(r.pass_mark)}.{note}",
                  icon=":material/menu_book:")
 
+    # One reading position per step: the results when they open, the certificate when it is issued.
     if state.phase == "evaluation":
         _evaluation(state)
+        focus.move_to("your-results", nonce=f"results-{state.attempt_id}")
     else:
         st.success("Thank you: your evaluation and reflective note are saved in your CPD record.")
-        show_certificate(loaded, state)
+        if not show_certificate(loaded, state):
+            focus.move_to("your-results", nonce=f"results-{state.attempt_id}-done")
 
     st.subheader("Your scores")
     c1, c2, c3 = st.columns(3)
