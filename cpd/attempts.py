@@ -233,6 +233,20 @@ def _new_attempt(session: Session, learner_id: str, loaded: LoadedModule, now: d
     return attempt, token
 
 
+def resume_url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/?t={token}"
+
+
+def _mail_resume_link(session: Session, attempt: Attempt, learner: Learner, loaded: LoadedModule, token: str,
+                      public_url: str) -> None:
+    """The resume link by e-mail (through the outbox, in the attempt's own transaction), so it is never lost."""
+    from cpd.outbox.mail import enqueue_mail  # the outbox imports storage only; kept local to keep this module light
+
+    enqueue_mail(session, f"resume:{attempt.id}", to=learner.email, template="resume_link",
+                 context={"name": learner.name, "module": loaded.module.title, "link": resume_url(public_url, token),
+                          "expires": f"on {as_utc(attempt.expires_at) or attempt.started_at:%d %B %Y}"})
+
+
 def start_attempt(
     factory: sessionmaker[Session],
     loaded: LoadedModule,
@@ -242,8 +256,12 @@ def start_attempt(
     delivery_format: str = "online",
     venue: str | None = None,
     now: datetime | None = None,
+    public_url: str | None = None,
 ) -> tuple[str, AttemptState]:
-    """Register the learner and open an attempt; returns the resume token (shown once) and state."""
+    """Register the learner and open an attempt; returns the resume token (shown once) and state.
+
+    With ``public_url`` the resume link is also e-mailed to the learner (the outbox sends it).
+    """
     learner_in = parse_learner(learner_data)
     delivery_format, venue = check_delivery(delivery_format, venue)
     now = _now(now)
@@ -255,6 +273,8 @@ def start_attempt(
         attempt, token = _new_attempt(session, learner.id, loaded, now, number=1, pretest=pretest,
                                       delivery_format=delivery_format, venue=venue)
         session.flush()
+        if public_url:
+            _mail_resume_link(session, attempt, learner, loaded, token, public_url)
         return token, _state(session, attempt)
 
 
@@ -439,7 +459,8 @@ def load_evaluation(factory: sessionmaker[Session], attempt_id: str) -> Evaluati
         return session.get(Evaluation, attempt_id)
 
 
-def retry(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str, *, now: datetime | None = None) -> tuple[str, AttemptState]:
+def retry(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str, *, now: datetime | None = None,
+          public_url: str | None = None) -> tuple[str, AttemptState]:
     """A failed attempt may be retried once, as a new attempt on the current content, options reshuffled.
 
     Two tabs (or two replicas) retrying at once make one new attempt: the unique
@@ -447,7 +468,7 @@ def retry(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str,
     """
     now = _now(now)
     already = OutOfOrder("This attempt has already been retried: continue with the new attempt "
-                         "(its resume link was shown where you started it).")
+                         "(its resume link was shown where you started it, and e-mailed to you).")
     with transaction(factory) as session:
         old = session.get(Attempt, attempt_id)
         if old is None or old.phase not in ("evaluation", "done") or old.passed:
@@ -462,4 +483,6 @@ def retry(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str,
             session.flush()
         except IntegrityError:  # the other tab's retry committed between our read and our insert
             raise already from None
+        if public_url:
+            _mail_resume_link(session, attempt, session.get_one(Learner, old.learner_id), loaded, token, public_url)
         return token, _state(session, attempt)

@@ -26,7 +26,7 @@ from cpd.ui.session import SHOWN, current_state, current_token, remember
 
 
 def resume_link(token: str) -> str:
-    return f"{resources.settings().public_url.rstrip('/')}/?t={token}"
+    return attempts.resume_url(resources.settings().public_url, token)
 
 
 def page() -> None:
@@ -59,7 +59,7 @@ def _resume_box(*, expanded: bool) -> None:
         with st.expander("Your resume link (keep it private: it opens your attempt)", expanded=expanded):
             link = resume_link(token)
             st.code(link, language=None, wrap_lines=True)  # wrapped: never cut off in a sideways scroll on a phone
-            st.caption("Open it to come back exactly where you are, on any device. "
+            st.caption("We have also e-mailed it to you. Open it to come back exactly where you are, on any device. "
                        "The copy button is at the right of the link; on a phone, scan the code below from another device.")
             svg = base64.b64encode(qr_svg(link).encode()).decode()
             st.html(f'<img src="data:image/svg+xml;base64,{svg}" width="160" height="160" '
@@ -115,7 +115,7 @@ def _start(loaded: LoadedModule) -> None:
             token, state = attempts.start_attempt(
                 resources.store(), loaded,
                 {"name": name, "email": email, "profession": profession or "", "registration_number": registration},
-                pretest=pretest,
+                pretest=pretest, public_url=resources.settings().public_url,
             )
         except attempts.InvalidInput as exc:
             for msg in exc.messages:

@@ -105,7 +105,7 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
         if st.button("Start a new attempt", type="primary" if state.phase == "done" else "secondary"):
             try:
                 token, new_state = attempts.retry(resources.store(), resources.current_module() or loaded,
-                                                  state.attempt_id)
+                                                  state.attempt_id, public_url=resources.settings().public_url)
             except attempts.AttemptError as exc:  # e.g. already retried from another tab
                 st.warning(str(exc))
                 return
