@@ -66,6 +66,7 @@ class Answer:
     max_points: float
     correct: bool
     cbm_marks: float | None = None
+    active_seconds: float | None = None  # None: answered before active time was recorded
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ class AttemptState:
 
     def answered(self, phase: str) -> dict[str, Answer]:
         return {a.item_id: a for a in self.answers if a.phase == phase}
+
+    @property
+    def active_seconds(self) -> float:
+        """Active time recorded over the attempt (each answer capped; see ``active_time``)."""
+        return sum(a.active_seconds or 0.0 for a in self.answers)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -163,7 +169,8 @@ def _state(session: Session, attempt: Attempt) -> AttemptState:
     learner = session.get_one(Learner, attempt.learner_id)
     rows = session.scalars(select(Response).where(Response.attempt_id == attempt.id).order_by(Response.id)).all()
     answers = tuple(
-        Answer(r.phase, r.item_id, json.loads(r.answer_json), r.certainty, r.points, r.max_points, r.correct, r.cbm_marks)
+        Answer(r.phase, r.item_id, json.loads(r.answer_json), r.certainty, r.points, r.max_points, r.correct, r.cbm_marks,
+               r.active_seconds)
         for r in rows
     )
     return AttemptState(
@@ -320,6 +327,29 @@ def skip_pretest(factory: sessionmaker[Session], attempt_id: str) -> AttemptStat
         return _state(session, attempt)
 
 
+ACTIVE_CAP = 3  # an answer counts at most this many times its estimated time
+
+
+def estimated_item_seconds(loaded: LoadedModule) -> float:
+    """The module's estimated time shared over the questions a learner answers (pre-test and cases)."""
+    count = len(loaded.module.pretest) + len(loaded.items())
+    return loaded.module.estimated_minutes * 60 / max(count, 1)
+
+
+def active_time(elapsed: timedelta, estimate_seconds: float) -> float:
+    """Seconds of participation for one answer: the time since the previous step, capped.
+
+    A pure function, so the rule is tested alone: never negative, never more than
+    ``ACTIVE_CAP`` times the estimate (a tab left open overnight is not active time).
+    """
+    return round(min(max(elapsed.total_seconds(), 0.0), ACTIVE_CAP * estimate_seconds), 1)
+
+
+def _previous_step(session: Session, attempt: Attempt) -> datetime:
+    last = session.scalar(select(func.max(Response.submitted_at)).where(Response.attempt_id == attempt.id))
+    return max(as_utc(last) or as_utc(attempt.started_at), as_utc(attempt.started_at))
+
+
 def submit_answer(
     factory: sessionmaker[Session],
     loaded: LoadedModule,
@@ -367,6 +397,7 @@ def submit_answer(
             max_points=score.max_points,
             correct=score.correct,
             submitted_at=now,
+            active_seconds=active_time(now - _previous_step(session, attempt), estimated_item_seconds(loaded)),
         )
         if earlier is not None:
             row = session.scalars(select(Response).where(Response.attempt_id == attempt.id, Response.phase == attempt.phase,
@@ -424,10 +455,22 @@ def submit_evaluation(
     balance: int,
     intended_change: str,
     reflection: str,
+    hours_claimed: float | None = None,
     now: datetime | None = None,
 ) -> AttemptState:
-    """The learner's evaluation and reflective note, for their CPD portfolio."""
+    """The learner's evaluation and reflective note, for their CPD portfolio.
+
+    ``hours_claimed``: the CPD hours the learner claims for their participation, in 0.25 steps up to the
+    module's maximum (as accredited enduring material asks: claim only what matches your participation).
+    """
     messages = []
+    if hours_claimed is not None:
+        with factory() as session:
+            found = session.get(Attempt, attempt_id)
+        maximum = module_for(factory, found.content_hash).module.cpd_hours if found is not None else 0.0
+        problem = hours_problem(hours_claimed, maximum)
+        if problem:
+            messages.append(problem)
     for label, rating in (("Relevance", relevance), ("Balance", balance)):
         if rating not in (1, 2, 3, 4, 5):
             messages.append(f"{label}: choose a rating from 1 to 5")
@@ -445,13 +488,33 @@ def submit_evaluation(
         if attempt is None or attempt.phase != "evaluation":
             raise OutOfOrder("The evaluation is open once all cases are answered, and only once.")
         session.add(Evaluation(attempt_id=attempt_id, relevance=relevance, balance=balance,
-                               submitted_at=_now(now), **texts))
+                               submitted_at=_now(now), hours_claimed=hours_claimed, **texts))
         attempt.phase = "done"
         try:
             session.flush()
         except IntegrityError:  # the same evaluation sent twice at once (double click, two tabs)
             raise OutOfOrder("This evaluation has already been submitted.") from None
         return _state(session, attempt)
+
+
+HOURS_STEP = 0.25
+
+
+def hours_choices(maximum: float) -> list[float]:
+    """0.25, 0.5, ... up to the module's maximum (the maximum itself always offered)."""
+    steps = [round(HOURS_STEP * i, 2) for i in range(1, int(maximum / HOURS_STEP + 1e-9) + 1)]
+    return steps if steps and steps[-1] == maximum else [*steps, maximum]
+
+
+def hours_problem(hours: object, maximum: float) -> str | None:
+    """Why a claim is refused (not a number, not a 0.25 step, above the maximum), or None."""
+    if isinstance(hours, bool) or not isinstance(hours, int | float):
+        return "CPD hours claimed: choose a number of hours"
+    if hours <= 0 or hours > maximum + 1e-9:
+        return f"CPD hours claimed: choose from 0.25 to {maximum:g} hours"
+    if abs(hours / HOURS_STEP - round(hours / HOURS_STEP)) > 1e-9 and hours != maximum:
+        return "CPD hours claimed: choose a multiple of 0.25 hours"
+    return None
 
 
 def load_evaluation(factory: sessionmaker[Session], attempt_id: str) -> Evaluation | None:

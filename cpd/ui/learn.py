@@ -80,7 +80,11 @@ def _start(loaded: LoadedModule) -> None:
     st.caption(
         f"{len(loaded.cases)} case scenarios, {len(loaded.items())} questions, each scored against the evidence. "
         + start_page_note(m.delivery.grading, m.delivery.certainty_based_marking)
-        + f"Certificate valid for {m.recertification_months} months."
+        + f"Certificate valid for {m.recertification_months} months. "
+        + f"At the end you claim the CPD hours that match your participation, up to {m.cpd_hours:g}; "
+          "the certificate states them beside the active time recorded."
+        + (f" A certificate needs at least {m.minimum_recorded_minutes} minutes of recorded active time."
+           if m.minimum_recorded_minutes else "")
     )
     with st.expander(f"References ({len(m.references)}) and the strength of their evidence"):
         for ref in m.references:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from cpd import attempts
 from cpd.attempts import AttemptState
+from cpd.completion import enough_time
 from cpd.content.loader import LoadedModule
 from cpd.presentation import feedback
 from cpd.results import Breakdown, summarise
@@ -32,6 +33,11 @@ def _table(rows: tuple[Breakdown, ...], heading: str) -> str:
     return "\n".join(lines)
 
 
+def minutes(seconds: float) -> str:
+    m = round(seconds / 60)
+    return "under a minute" if m < 1 else f"{m} minute{'s' if m != 1 else ''}"
+
+
 def times(n: int) -> str:
     return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
 
@@ -56,14 +62,20 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
 
     # One reading position per step: the results when they open, the certificate when it is issued.
     if state.phase == "evaluation":
-        _evaluation(state)
+        _evaluation(loaded, state)
         focus.move_to("your-results", nonce=f"results-{state.attempt_id}")
     else:
         st.success("Thank you: your evaluation and reflective note are saved in your CPD record.")
+        if state.passed and not enough_time(loaded, state):
+            st.warning(f"No certificate: this module issues one after at least "
+                       f"{loaded.module.minimum_recorded_minutes} minutes of recorded active time, and this attempt "
+                       f"recorded {minutes(state.active_seconds)}.")
         if not show_certificate(loaded, state):
             focus.move_to("your-results", nonce=f"results-{state.attempt_id}-done")
 
     st.subheader("Your scores")
+    st.markdown(f"Active time recorded: **{minutes(state.active_seconds)}** (each question counts at most three "
+                "times its estimated time).")
     c1, c2, c3 = st.columns(3)
     c1.metric("Score", pct(r.percent))
     c2.metric("Pass mark", pct(r.pass_mark))
@@ -113,7 +125,7 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
             st.rerun()
 
 
-def _evaluation(state: AttemptState) -> None:
+def _evaluation(loaded: LoadedModule, state: AttemptState) -> None:
     st.subheader("Evaluation and reflection")
     if state.passed:
         st.info("Complete the evaluation to get your certificate: it is issued as soon as you submit it.",
@@ -128,11 +140,18 @@ def _evaluation(state: AttemptState) -> None:
         change = st.text_area("What will you change in your practice?")
         reflection = st.text_area("Reflective note for your CPD portfolio: what did you learn, and how will you use it?",
                                   )
+        maximum = loaded.module.cpd_hours
+        hours = st.select_slider(
+            f"CPD hours you claim (up to {maximum:g}): claim only what matches your participation",
+            options=attempts.hours_choices(maximum), value=maximum, format_func=lambda h: f"{h:g} h",
+        )
+        st.caption(f"Active time recorded for this attempt: {minutes(state.active_seconds)}.")
         sent = st.form_submit_button("Submit evaluation", type="primary")
     if sent:
         try:
             new_state = attempts.submit_evaluation(resources.store(), state.attempt_id, relevance=relevance or 0,
-                                                   balance=balance or 0, intended_change=change, reflection=reflection)
+                                                   balance=balance or 0, intended_change=change, reflection=reflection,
+                                                   hours_claimed=hours)
         except attempts.InvalidInput as exc:
             for msg in exc.messages:
                 st.error(msg)

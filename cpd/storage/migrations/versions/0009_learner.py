@@ -1,0 +1,26 @@
+"""active time per answer, hours claimed at the evaluation
+
+Revision ID: 0009_learner
+Revises: 0006_credentials
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009_learner"
+down_revision = "0006_credentials"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("responses") as batch_op:
+        batch_op.add_column(sa.Column("active_seconds", sa.Float(), nullable=True))
+    with op.batch_alter_table("evaluations") as batch_op:
+        batch_op.add_column(sa.Column("hours_claimed", sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("evaluations") as batch_op:
+        batch_op.drop_column("hours_claimed")
+    with op.batch_alter_table("responses") as batch_op:
+        batch_op.drop_column("active_seconds")
