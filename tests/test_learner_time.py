@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path

@@ -523,5 +523,5 @@ def test_retrying_from_two_tabs_makes_one_new_attempt_and_tells_the_second_tab(d
     second = click(second, "Start a new attempt")
     assert [w.value for w in second.warning] == [
         "This attempt has already been retried: continue with the new attempt "
-        "(its resume link was shown where you started it)."]
+        "(its resume link was shown where you started it, and e-mailed to you)."]
     assert rows(data_dir, "attempts") == 2
