@@ -89,6 +89,7 @@ class AttemptState:
     percent: float | None
     passed: bool | None
     answers: tuple[Answer, ...] = field(default=())
+    feedback_pending: str | None = None  # answered item whose feedback the learner has not closed yet
 
     def answered(self, phase: str) -> dict[str, Answer]:
         return {a.item_id: a for a in self.answers if a.phase == phase}
@@ -190,6 +191,7 @@ def _state(session: Session, attempt: Attempt) -> AttemptState:
         percent=attempt.percent,
         passed=attempt.passed,
         answers=answers,
+        feedback_pending=attempt.feedback_pending,
     )
 
 
@@ -406,12 +408,22 @@ def submit_answer(
                 setattr(row, key, value)
         else:
             session.add(Response(attempt_id=attempt.id, phase=attempt.phase, item_id=item_id, **values))
+        if behaviour.feedback_after_answer(attempt.phase):
+            attempt.feedback_pending = item_id  # until the learner presses Continue (``close_feedback``)
         try:
             session.flush()
         except IntegrityError:
             raise OutOfOrder("This question has already been answered.") from None
         state = _finish_if_done(session, attempt, loaded, behaviour, now)
         return score, state
+
+
+def close_feedback(factory: sessionmaker[Session], attempt_id: str, item_id: str) -> None:
+    """The learner pressed Continue on this item's feedback: a resume no longer reopens it."""
+    with transaction(factory) as session:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is not None and attempt.feedback_pending == item_id:
+            attempt.feedback_pending = None
 
 
 def finish_if_done(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str, behaviour: Behaviour, *,

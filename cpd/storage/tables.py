@@ -63,6 +63,8 @@ class Attempt(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The item whose feedback is open (answered, Continue not pressed yet): a resumed attempt shows it again.
+    feedback_pending: Mapped[str | None] = mapped_column(String(120), nullable=True)
     points: Mapped[float | None] = mapped_column(Float, nullable=True)
     max_points: Mapped[float | None] = mapped_column(Float, nullable=True)
     percent: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -22,7 +22,7 @@ from cpd.ui import focus, resources
 from cpd.ui.feedback_view import reference_markdown, show_feedback
 from cpd.ui.item_forms import item_form
 from cpd.ui.results_view import show_results
-from cpd.ui.session import SHOWN, current_state, current_token, remember
+from cpd.ui.session import SHOWN, current_state, current_token, notice, pop_notice, remember
 
 
 def resume_link(token: str) -> str:
@@ -43,6 +43,8 @@ def page() -> None:
     loaded = resources.module_of(state.content_hash)
     st.title(loaded.module.title, anchor="module-title")
     _resume_box(expanded=not state.answers)  # open until the first answer: save it now
+    if (message := pop_notice()) is not None:
+        st.info(message, icon=":material/sync:")
     if st.session_state.get(SHOWN):
         _after_answer(loaded, state, st.session_state[SHOWN])
     elif state.phase == "pretest":
@@ -204,10 +206,10 @@ def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, slot, *,  # no
         for msg in exc.messages:
             st.error(msg[0].upper() + msg[1:] + ".")
         return None
-    except AttemptError as exc:
-        st.warning(str(exc))
+    except AttemptError as exc:  # e.g. answered meanwhile in another tab: catch up with the attempt
+        notice(f"{exc} Here is where your attempt is now.")
         remember(attempts.load_state(resources.store(), state.attempt_id))
-        return None
+        st.rerun()
     remember(new_state)
     if feedback_next:  # before any further st.* call: an interrupted run must still show this feedback
         st.session_state[SHOWN] = item_id
@@ -215,8 +217,9 @@ def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, slot, *,  # no
     return new_state
 
 
-def _close_feedback() -> None:
+def _close_feedback(attempt_id: str, item_id: str) -> None:
     st.session_state.pop(SHOWN, None)
+    attempts.close_feedback(resources.store(), attempt_id, item_id)
 
 
 def _after_answer(loaded: LoadedModule, state: AttemptState, item_id: str) -> None:
@@ -233,4 +236,5 @@ def _feedback_and_continue(loaded: LoadedModule, state: AttemptState, item_id: s
     show_feedback(feedback(loaded, item, answer))
     label = "Continue" if attempts.next_item(loaded, state) is not None else "See your results"
     # The callback closes the feedback before the next run, so that run draws the next question at once.
-    st.button(label, type="primary", on_click=_close_feedback, key=f"continue-{item_id}")
+    st.button(label, type="primary", on_click=_close_feedback, args=(state.attempt_id, item_id),
+              key=f"continue-{item_id}")
