@@ -21,6 +21,17 @@
     if (!el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "-1"); }
     el.focus({ preventScroll: true });
     el.scrollIntoView({ block: "start", behavior: "instant" });
+    // The rest of the run may still change the page above the target (an expander closing, stale
+    // elements leaving): look again for a moment and bring it back if it moved out of view.
+    [150, 400, 800, 1500].forEach(function (ms) {
+      setTimeout(function () {
+        var r = el.getBoundingClientRect();
+        var view = window.parent.innerHeight;
+        if (el.isConnected && (r.top < 0 || r.bottom > view)) {
+          el.scrollIntoView({ block: "start", behavior: "instant" });
+        }
+      }, ms);
+    });
   }
   window.addEventListener("message", function (event) {
     if (event.source !== window.parent) { return; }
