@@ -43,9 +43,17 @@ class AttemptError(Exception):
 
 
 class InvalidInput(AttemptError):
-    def __init__(self, messages: list[str]) -> None:
+    def __init__(self, messages: list[str], fields: list[str] | None = None) -> None:
         super().__init__("; ".join(messages))
         self.messages = messages
+        self.fields = fields or [""] * len(messages)  # the input each message is about ("" for none)
+
+    def by_field(self) -> dict[str, str]:
+        """Message per input, so a form shows each next to its field."""
+        out: dict[str, str] = {}
+        for name, message in zip(self.fields, self.messages, strict=True):
+            out[name] = f"{out[name]} {message}" if name in out else message
+        return out
 
 
 class InvalidToken(AttemptError):
@@ -114,7 +122,9 @@ def parse_learner(data: Mapping[str, Any]) -> LearnerInput:
     try:
         return LearnerInput.model_validate(dict(data))
     except ValidationError as exc:
-        raise InvalidInput([e["msg"].removeprefix("Value error, ") for e in exc.errors()]) from None
+        errors = exc.errors()
+        raise InvalidInput([e["msg"].removeprefix("Value error, ") for e in errors],
+                           [str(e["loc"][0]) if e["loc"] else "" for e in errors]) from None
 
 
 # --- content snapshots -------------------------------------------------------

@@ -62,3 +62,16 @@ def test_results_show_time_recorded_and_the_evaluation_asks_for_hours(data_dir):
     assert "Your certificate" in [h.value for h in at.subheader]
     assert not [c for c in at.caption if "SHA-256" in c.value]  # no developer detail for the learner
     assert len(CASE_ITEMS) == 4
+
+
+def test_registration_errors_appear_under_their_own_field_and_the_typed_values_stay(data_dir):  # noqa: F811
+    at = start(open_app(), name="Zoë", email="not-an-address", registration="GMC <1234>", pretest=False)
+    form = next(b for b in at.main.children.values() if getattr(b, "type", None) == "form")
+    sequence = [(type(e).__name__, getattr(e, "label", None) or getattr(e, "value", "")) for e in form.children.values()]
+    kinds = [k for k, _ in sequence]
+    email_at = next(i for i, (k, v) in enumerate(sequence) if k == "TextInput" and v == "E-mail")
+    assert kinds[email_at + 1] == "Error" and "E-mail:" in sequence[email_at + 1][1]
+    reg_at = next(i for i, (k, v) in enumerate(sequence) if k == "TextInput" and str(v).startswith("Professional"))
+    assert kinds[reg_at + 1] == "Error" and "Registration number" in sequence[reg_at + 1][1]
+    assert at.text_input[0].value == "Zoë" and at.text_input[1].value == "not-an-address"  # nothing to type again
+    assert "t" not in at.query_params  # no attempt was started

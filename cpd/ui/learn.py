@@ -68,6 +68,14 @@ def _resume_box(*, expanded: bool) -> None:
                     'alt="QR code of your resume link" style="background:#fff;padding:8px">')
 
 
+START_ERRORS = "start_errors"
+
+
+def _field_error(problems: dict[str, str], field: str) -> None:
+    if field in problems:
+        st.error(problems[field], icon=":material/error:")
+
+
 def _start(loaded: LoadedModule) -> None:
     m = loaded.module
     st.title(m.title)
@@ -104,11 +112,17 @@ def _start(loaded: LoadedModule) -> None:
 
     st.subheader("Start the module")
     st.markdown("The [privacy notice](privacy) says who holds your details, what is public and how long they are kept.")
+    problems: dict[str, str] = st.session_state.get(START_ERRORS, {})
     with st.form("start", enter_to_submit=False):
+        _field_error(problems, "")
         name = st.text_input("Full name, as it should appear on your certificate")
+        _field_error(problems, "name")
         email = st.text_input("E-mail")
+        _field_error(problems, "email")
         profession = st.selectbox("Profession", PROFESSIONS, index=None, placeholder="Choose your profession")
+        _field_error(problems, "profession")
         registration = st.text_input("Professional registration number (optional)")
+        _field_error(problems, "registration_number")
         pretest = False
         if m.pretest:
             pretest = st.checkbox(
@@ -126,9 +140,9 @@ def _start(loaded: LoadedModule) -> None:
                 pretest=pretest, public_url=resources.settings().public_url,
             )
         except attempts.InvalidInput as exc:
-            for msg in exc.messages:
-                st.error(msg)
-            return
+            st.session_state[START_ERRORS] = exc.by_field()  # drawn under each field by the next run
+            st.rerun()
+        st.session_state.pop(START_ERRORS, None)
         remember(state, token)
         st.rerun()
 
