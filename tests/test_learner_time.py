@@ -79,6 +79,9 @@ def test_the_certificate_states_the_hours_claimed(store, mini):
         assert lookup(s, cert.id).record.cpd_hours == 0.75
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(cert.pdf)).pages)
     assert "0.75" in text
+    # The shipped sample design: placeholders marked as such, the edition instead of developer identifiers.
+    assert "[PLACEHOLDER: signatory's name]" in text and "[PLACEHOLDER: provider's postal address" in text
+    assert "Edition 1.0.0" in text and loaded.content_hash[:12] not in text
 
 
 def test_no_certificate_below_the_modules_minimum_recorded_time(store, mini):
