@@ -96,9 +96,10 @@ def cmd_correct(args: argparse.Namespace) -> int:
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from cpd import platform_cli
+    from cpd import platform_cli, reports_cli
     from cpd.accounts import cli as accounts_cli
     from cpd.certificates import cli as certificates_cli
+    from cpd.interop import cli as interop_cli
 
     def register_correct(sub: argparse._SubParsersAction) -> None:
         p = sub.add_parser("correct-name", help="issue a corrected certificate (new version) for a misspelt name")
@@ -106,7 +107,8 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
         p.add_argument("--name", required=True, help="the name as it should be printed")
         p.set_defaults(func=cmd_correct)
 
-    return [certificates_cli.register, register_correct, platform_cli.register, accounts_cli.register]
+    return [certificates_cli.register, register_correct, platform_cli.register, accounts_cli.register,
+            interop_cli.register, reports_cli.register]
 
 
 def _session_factory() -> Callable[[], Session] | None:
