@@ -9,7 +9,7 @@ import logging
 
 import streamlit as st
 
-from cpd.ui import admin, authoring, learn, privacy, resources, staff, verify
+from cpd.ui import admin, authoring, learn, privacy, resources, staff, verify, workshop_console, workshop_phone
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title="Reality Check CPD: exosome safety", page_icon="🔬", layout="centered")
@@ -23,6 +23,9 @@ pages = [
     st.Page(verify.page, title="Verify a certificate", icon=":material/verified:", url_path="verify", default=verifying),
     st.Page(privacy.page, title="Privacy notice", icon=":material/privacy_tip:", url_path="privacy"),
 ]
+pages.append(st.Page(workshop_phone.page, title="Join a workshop", icon=":material/groups:", url_path="workshop"))
+if workshop_console.may_run(who):
+    pages.append(st.Page(workshop_console.page, title="Workshops", icon=":material/co_present:", url_path="workshops"))
 if who is not None and who.is_staff:
     pages.append(st.Page(admin.page, title="Administration", icon=":material/admin_panel_settings:", url_path="admin"))
     if authoring.may_author(who):

@@ -88,41 +88,30 @@ def security_headers(csp: str) -> dict[str, str]:
     }
 
 
-# Streamlit components are pages of this app shown in a frame of this app (the learner pages' reading-position
-# component): they alone may be framed, and only by this origin.
-FRAMEABLE_PREFIXES = ("/component/",)
-
-
-def same_origin_framing(headers: dict[str, str]) -> dict[str, str]:
-    """The headers for a page this app frames itself: ``frame-ancestors 'self'``, still no other site."""
-    out = dict(headers)
-    if "Content-Security-Policy" in out:
-        out["Content-Security-Policy"] = out["Content-Security-Policy"].replace("frame-ancestors 'none'",
-                                                                                "frame-ancestors 'self'")
-    if "X-Frame-Options" in out:
-        out["X-Frame-Options"] = "SAMEORIGIN"
-    return out
-
-
 class SecurityHeadersMiddleware:
     """Adds the headers to every HTTP response that does not set its own."""
 
     def __init__(self, app: ASGIApp, headers: dict[str, str] | None = None) -> None:
         self.app = app
         self.headers = headers if headers is not None else security_headers(content_security_policy())
-        self.frameable_headers = same_origin_framing(self.headers)
+        # A custom component's own page (``/component/...``) is framed by our pages, and only by them.
+        self.component_headers = {
+            **self.headers,
+            "Content-Security-Policy": self.headers.get("Content-Security-Policy", "")
+            .replace("frame-ancestors 'none'", "frame-ancestors 'self'"),
+            "X-Frame-Options": "SAMEORIGIN",
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        chosen = self.frameable_headers if str(scope.get("path", "")).startswith(FRAMEABLE_PREFIXES) else self.headers
-
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in chosen.items():
+                own = self.component_headers if scope["path"].startswith("/component/") else self.headers
+                for name, value in own.items():
                     headers.setdefault(name, value)
             await send(message)
 
