@@ -1,13 +1,13 @@
 """active time per answer, hours claimed at the evaluation, the feedback left open
 
 Revision ID: 0009_learner
-Revises: 0006_credentials
+Revises: 0007_workshops
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_learner"
-down_revision = "0006_credentials"
+down_revision = "0007_workshops"
 branch_labels = None
 depends_on = None
 
