@@ -43,9 +43,17 @@ class AttemptError(Exception):
 
 
 class InvalidInput(AttemptError):
-    def __init__(self, messages: list[str]) -> None:
+    def __init__(self, messages: list[str], fields: list[str] | None = None) -> None:
         super().__init__("; ".join(messages))
         self.messages = messages
+        self.fields = fields or [""] * len(messages)  # the input each message is about ("" for none)
+
+    def by_field(self) -> dict[str, str]:
+        """Message per input, so a form shows each next to its field."""
+        out: dict[str, str] = {}
+        for name, message in zip(self.fields, self.messages, strict=True):
+            out[name] = f"{out[name]} {message}" if name in out else message
+        return out
 
 
 class InvalidToken(AttemptError):
@@ -66,6 +74,7 @@ class Answer:
     max_points: float
     correct: bool
     cbm_marks: float | None = None
+    active_seconds: float | None = None  # None: answered before active time was recorded
 
 
 @dataclass(frozen=True)
@@ -88,9 +97,15 @@ class AttemptState:
     percent: float | None
     passed: bool | None
     answers: tuple[Answer, ...] = field(default=())
+    feedback_pending: str | None = None  # answered item whose feedback the learner has not closed yet
 
     def answered(self, phase: str) -> dict[str, Answer]:
         return {a.item_id: a for a in self.answers if a.phase == phase}
+
+    @property
+    def active_seconds(self) -> float:
+        """Active time recorded over the attempt (each answer capped; see ``active_time``)."""
+        return sum(a.active_seconds or 0.0 for a in self.answers)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -107,7 +122,9 @@ def parse_learner(data: Mapping[str, Any]) -> LearnerInput:
     try:
         return LearnerInput.model_validate(dict(data))
     except ValidationError as exc:
-        raise InvalidInput([e["msg"].removeprefix("Value error, ") for e in exc.errors()]) from None
+        errors = exc.errors()
+        raise InvalidInput([e["msg"].removeprefix("Value error, ") for e in errors],
+                           [str(e["loc"][0]) if e["loc"] else "" for e in errors]) from None
 
 
 # --- content snapshots -------------------------------------------------------
@@ -163,7 +180,8 @@ def _state(session: Session, attempt: Attempt) -> AttemptState:
     learner = session.get_one(Learner, attempt.learner_id)
     rows = session.scalars(select(Response).where(Response.attempt_id == attempt.id).order_by(Response.id)).all()
     answers = tuple(
-        Answer(r.phase, r.item_id, json.loads(r.answer_json), r.certainty, r.points, r.max_points, r.correct, r.cbm_marks)
+        Answer(r.phase, r.item_id, json.loads(r.answer_json), r.certainty, r.points, r.max_points, r.correct, r.cbm_marks,
+               r.active_seconds)
         for r in rows
     )
     return AttemptState(
@@ -183,6 +201,7 @@ def _state(session: Session, attempt: Attempt) -> AttemptState:
         percent=attempt.percent,
         passed=attempt.passed,
         answers=answers,
+        feedback_pending=attempt.feedback_pending,
     )
 
 
@@ -233,6 +252,20 @@ def _new_attempt(session: Session, learner_id: str, loaded: LoadedModule, now: d
     return attempt, token
 
 
+def resume_url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/?t={token}"
+
+
+def _mail_resume_link(session: Session, attempt: Attempt, learner: Learner, loaded: LoadedModule, token: str,
+                      public_url: str) -> None:
+    """The resume link by e-mail (through the outbox, in the attempt's own transaction), so it is never lost."""
+    from cpd.outbox.mail import enqueue_mail  # the outbox imports storage only; kept local to keep this module light
+
+    enqueue_mail(session, f"resume:{attempt.id}", to=learner.email, template="resume_link",
+                 context={"name": learner.name, "module": loaded.module.title, "link": resume_url(public_url, token),
+                          "expires": f"on {as_utc(attempt.expires_at) or attempt.started_at:%d %B %Y}"})
+
+
 def start_attempt(
     factory: sessionmaker[Session],
     loaded: LoadedModule,
@@ -242,8 +275,12 @@ def start_attempt(
     delivery_format: str = "online",
     venue: str | None = None,
     now: datetime | None = None,
+    public_url: str | None = None,
 ) -> tuple[str, AttemptState]:
-    """Register the learner and open an attempt; returns the resume token (shown once) and state."""
+    """Register the learner and open an attempt; returns the resume token (shown once) and state.
+
+    With ``public_url`` the resume link is also e-mailed to the learner (the outbox sends it).
+    """
     learner_in = parse_learner(learner_data)
     delivery_format, venue = check_delivery(delivery_format, venue)
     now = _now(now)
@@ -255,6 +292,8 @@ def start_attempt(
         attempt, token = _new_attempt(session, learner.id, loaded, now, number=1, pretest=pretest,
                                       delivery_format=delivery_format, venue=venue)
         session.flush()
+        if public_url:
+            _mail_resume_link(session, attempt, learner, loaded, token, public_url)
         return token, _state(session, attempt)
 
 
@@ -311,6 +350,29 @@ def skip_pretest(factory: sessionmaker[Session], attempt_id: str) -> AttemptStat
         return _state(session, attempt)
 
 
+ACTIVE_CAP = 3  # an answer counts at most this many times its estimated time
+
+
+def estimated_item_seconds(loaded: LoadedModule) -> float:
+    """The module's estimated time shared over the questions a learner answers (pre-test and cases)."""
+    count = len(loaded.module.pretest) + len(loaded.items())
+    return loaded.module.estimated_minutes * 60 / max(count, 1)
+
+
+def active_time(elapsed: timedelta, estimate_seconds: float) -> float:
+    """Seconds of participation for one answer: the time since the previous step, capped.
+
+    A pure function, so the rule is tested alone: never negative, never more than
+    ``ACTIVE_CAP`` times the estimate (a tab left open overnight is not active time).
+    """
+    return round(min(max(elapsed.total_seconds(), 0.0), ACTIVE_CAP * estimate_seconds), 1)
+
+
+def _previous_step(session: Session, attempt: Attempt) -> datetime:
+    last = session.scalar(select(func.max(Response.submitted_at)).where(Response.attempt_id == attempt.id))
+    return max(as_utc(last) or as_utc(attempt.started_at), as_utc(attempt.started_at))
+
+
 def submit_answer(
     factory: sessionmaker[Session],
     loaded: LoadedModule,
@@ -358,6 +420,7 @@ def submit_answer(
             max_points=score.max_points,
             correct=score.correct,
             submitted_at=now,
+            active_seconds=active_time(now - _previous_step(session, attempt), estimated_item_seconds(loaded)),
         )
         if earlier is not None:
             row = session.scalars(select(Response).where(Response.attempt_id == attempt.id, Response.phase == attempt.phase,
@@ -366,12 +429,22 @@ def submit_answer(
                 setattr(row, key, value)
         else:
             session.add(Response(attempt_id=attempt.id, phase=attempt.phase, item_id=item_id, **values))
+        if behaviour.feedback_after_answer(attempt.phase):
+            attempt.feedback_pending = item_id  # until the learner presses Continue (``close_feedback``)
         try:
             session.flush()
         except IntegrityError:
             raise OutOfOrder("This question has already been answered.") from None
         state = _finish_if_done(session, attempt, loaded, behaviour, now)
         return score, state
+
+
+def close_feedback(factory: sessionmaker[Session], attempt_id: str, item_id: str) -> None:
+    """The learner pressed Continue on this item's feedback: a resume no longer reopens it."""
+    with transaction(factory) as session:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is not None and attempt.feedback_pending == item_id:
+            attempt.feedback_pending = None
 
 
 def finish_if_done(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str, behaviour: Behaviour, *,
@@ -415,10 +488,22 @@ def submit_evaluation(
     balance: int,
     intended_change: str,
     reflection: str,
+    hours_claimed: float | None = None,
     now: datetime | None = None,
 ) -> AttemptState:
-    """The learner's evaluation and reflective note, for their CPD portfolio."""
+    """The learner's evaluation and reflective note, for their CPD portfolio.
+
+    ``hours_claimed``: the CPD hours the learner claims for their participation, in 0.25 steps up to the
+    module's maximum (as accredited enduring material asks: claim only what matches your participation).
+    """
     messages = []
+    if hours_claimed is not None:
+        with factory() as session:
+            found = session.get(Attempt, attempt_id)
+        maximum = module_for(factory, found.content_hash).module.cpd_hours if found is not None else 0.0
+        problem = hours_problem(hours_claimed, maximum)
+        if problem:
+            messages.append(problem)
     for label, rating in (("Relevance", relevance), ("Balance", balance)):
         if rating not in (1, 2, 3, 4, 5):
             messages.append(f"{label}: choose a rating from 1 to 5")
@@ -436,7 +521,7 @@ def submit_evaluation(
         if attempt is None or attempt.phase != "evaluation":
             raise OutOfOrder("The evaluation is open once all cases are answered, and only once.")
         session.add(Evaluation(attempt_id=attempt_id, relevance=relevance, balance=balance,
-                               submitted_at=_now(now), **texts))
+                               submitted_at=_now(now), hours_claimed=hours_claimed, **texts))
         attempt.phase = "done"
         try:
             session.flush()
@@ -445,12 +530,33 @@ def submit_evaluation(
         return _state(session, attempt)
 
 
+HOURS_STEP = 0.25
+
+
+def hours_choices(maximum: float) -> list[float]:
+    """0.25, 0.5, ... up to the module's maximum (the maximum itself always offered)."""
+    steps = [round(HOURS_STEP * i, 2) for i in range(1, int(maximum / HOURS_STEP + 1e-9) + 1)]
+    return steps if steps and steps[-1] == maximum else [*steps, maximum]
+
+
+def hours_problem(hours: object, maximum: float) -> str | None:
+    """Why a claim is refused (not a number, not a 0.25 step, above the maximum), or None."""
+    if isinstance(hours, bool) or not isinstance(hours, int | float):
+        return "CPD hours claimed: choose a number of hours"
+    if hours <= 0 or hours > maximum + 1e-9:
+        return f"CPD hours claimed: choose from 0.25 to {maximum:g} hours"
+    if abs(hours / HOURS_STEP - round(hours / HOURS_STEP)) > 1e-9 and hours != maximum:
+        return "CPD hours claimed: choose a multiple of 0.25 hours"
+    return None
+
+
 def load_evaluation(factory: sessionmaker[Session], attempt_id: str) -> Evaluation | None:
     with factory() as session:
         return session.get(Evaluation, attempt_id)
 
 
-def retry(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str, *, now: datetime | None = None) -> tuple[str, AttemptState]:
+def retry(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str, *, now: datetime | None = None,
+          public_url: str | None = None) -> tuple[str, AttemptState]:
     """A failed attempt may be retried once, as a new attempt on the current content, options reshuffled.
 
     Two tabs (or two replicas) retrying at once make one new attempt: the unique
@@ -458,7 +564,7 @@ def retry(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str,
     """
     now = _now(now)
     already = OutOfOrder("This attempt has already been retried: continue with the new attempt "
-                         "(its resume link was shown where you started it).")
+                         "(its resume link was shown where you started it, and e-mailed to you).")
     with transaction(factory) as session:
         old = session.get(Attempt, attempt_id)
         if old is None or old.phase not in ("evaluation", "done") or old.passed:
@@ -473,4 +579,6 @@ def retry(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str,
             session.flush()
         except IntegrityError:  # the other tab's retry committed between our read and our insert
             raise already from None
+        if public_url:
+            _mail_resume_link(session, attempt, session.get_one(Learner, old.learner_id), loaded, token, public_url)
         return token, _state(session, attempt)

@@ -27,12 +27,15 @@ from cpd.certificates.service import (
 from cpd.certificates.status_list import allocate_index
 from cpd.content.loader import LoadedModule
 from cpd.storage.db import transaction
-from cpd.storage.tables import Attempt, Certificate, Learner
+from cpd.storage.tables import Attempt, Certificate, Evaluation, Learner
 from cpd.text import clean_text
 
 
-def issue_request(loaded: LoadedModule, state: AttemptState) -> IssueRequest:
-    """What the certificate states, taken from the attempt and the content it was scored on."""
+def issue_request(loaded: LoadedModule, state: AttemptState, hours: float | None = None) -> IssueRequest:
+    """What the certificate states, taken from the attempt and the content it was scored on.
+
+    ``hours``: the hours the learner claimed at the evaluation (the module's maximum when none was asked).
+    """
     m = loaded.module
     return IssueRequest(
         attempt_id=state.attempt_id,
@@ -43,7 +46,7 @@ def issue_request(loaded: LoadedModule, state: AttemptState) -> IssueRequest:
         module_version=state.module_version,
         content_hash=state.content_hash,
         learning_objectives=[o.text for o in m.objectives],
-        cpd_hours=m.cpd_hours,
+        cpd_hours=hours if hours is not None else m.cpd_hours,
         score_percent=state.percent or 0.0,
         pass_mark_percent=m.pass_mark,
         recertification_months=m.recertification_months,
@@ -51,6 +54,12 @@ def issue_request(loaded: LoadedModule, state: AttemptState) -> IssueRequest:
         delivery_format=state.delivery_format,  # type: ignore[arg-type]
         venue=state.venue,
     )
+
+
+def enough_time(loaded: LoadedModule, state: AttemptState) -> bool:
+    """The module's minimum recorded active time (if it sets one) is met: below it no certificate is issued."""
+    minimum = loaded.module.minimum_recorded_minutes
+    return minimum is None or state.active_seconds >= minimum * 60
 
 
 def certificate_for(
@@ -69,11 +78,15 @@ def certificate_for(
         existing = current_certificate_for_attempt(session, state.attempt_id)
         if existing is not None:
             return existing
+        evaluation = session.get(Evaluation, state.attempt_id)
+        hours = evaluation.hours_claimed if evaluation is not None else None
+    if not enough_time(loaded, state):
+        return None
     # The revocation bit is claimed first (its own short transaction), then the page is rendered
     # outside any transaction; the unique (attempt, version) key settles any race.
     with transaction(factory) as session:
         status = allocate_index(session, public_url)
-    row = prepare_certificate(issue_request(loaded, state), design=design, private_key=private_key,
+    row = prepare_certificate(issue_request(loaded, state, hours), design=design, private_key=private_key,
                               public_url=public_url, status=status)
     try:
         with transaction(factory) as session:

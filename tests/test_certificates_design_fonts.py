@@ -42,7 +42,7 @@ def test_default_design_loads(design):
     [
         (lambda t: t.replace('primary: "#1F4E79"', 'primary: "navy"'), "colours.primary"),
         (lambda t: t.replace("provider: Reality Check CPD\n", ""), "provider"),
-        (lambda t: t.replace("  role: Course provider\n", ""), "signatory.role"),
+        (lambda t: t.replace('  role: "[PLACEHOLDER: qualification and role]"\n', ""), "signatory.role"),
         (lambda t: t + "\nunexpected_field: 1\n", "unexpected_field"),
     ],
 )

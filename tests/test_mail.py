@@ -52,9 +52,10 @@ def test_a_wrong_smtp_url_is_refused_with_a_reason_and_no_password(url, message)
     assert "secret" not in str(err.value)
 
 
-@pytest.mark.parametrize("name", ["invite", "password_reset", "sign_in_link", "test"])
+@pytest.mark.parametrize("name", ["invite", "password_reset", "sign_in_link", "resume_link", "test"])
 def test_every_template_renders_in_text_and_html(name):
-    context = {**INVITE, "purpose": "confirm your e-mail address", "public_url": "https://cpd.example.org"}
+    context = {**INVITE, "purpose": "confirm your e-mail address", "public_url": "https://cpd.example.org",
+               "module": "Reality check & Co"}
     mail = render(name, context)
     assert mail.subject and "\n" not in mail.subject
     assert "<html" in mail.html and "<html" not in mail.text

@@ -251,9 +251,9 @@ def test_a_whole_pass_shows_feedback_results_and_the_reflective_note(data_dir):
     assert any(s.value.startswith("Passed: 100 %") for s in at.success)
     shown = markdown_text(at)
     assert "| Objective | Points | Score |" in shown
-    assert "| Ask where a product comes from. | 3 / 3 | 100 % |" in shown
-    assert "| Report an adverse event. | 3 / 3 | 100 % |" in shown
-    assert "What to read next" not in [h.value for h in at.subheader]
+    assert "| Ask where a product comes from. | 3\u00a0/\u00a03 | 100\u00a0% |" in shown  # no break inside a cell
+    assert "| Report an adverse event. | 3\u00a0/\u00a03 | 100\u00a0% |" in shown  # no break inside a cell
+    assert not any(e.label.startswith("What to read next") for e in at.expander)
     assert "Start a new attempt" not in [b.label for b in at.button]
 
     at = evaluate(at, reflection="Ask for the CoA before any injection.")
@@ -269,7 +269,7 @@ def test_a_whole_fail_points_to_reading_and_a_new_attempt_gets_a_new_token(data_
     at = cases_to_results(at, WRONG)
 
     assert any(e.startswith("Not passed yet: 0 %") for e in errors(at))
-    assert "What to read next" in [h.value for h in at.subheader]
+    assert any(e.label.startswith("What to read next") for e in at.expander)  # below the outcome, collapsed
     assert "A verified paper" in markdown_text(at) and "A news report" in markdown_text(at)
 
     at = click(at, "Start a new attempt")
@@ -523,5 +523,5 @@ def test_retrying_from_two_tabs_makes_one_new_attempt_and_tells_the_second_tab(d
     second = click(second, "Start a new attempt")
     assert [w.value for w in second.warning] == [
         "This attempt has already been retried: continue with the new attempt "
-        "(its resume link was shown where you started it)."]
+        "(its resume link was shown where you started it, and e-mailed to you)."]
     assert rows(data_dir, "attempts") == 2

@@ -55,6 +55,8 @@ class Design(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     provider: str = Field(min_length=1, max_length=200)
+    # Postal address, e-mail or telephone of the provider, printed on the certificate and the privacy notice.
+    provider_contact: str = Field(default="", max_length=400)
     accreditation_statement: str = Field(min_length=1, max_length=1000)
     signatory: Signatory
     wording: Wording = Wording()

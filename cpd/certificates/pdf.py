@@ -54,7 +54,7 @@ def printed_fields(record: CertificateRecord) -> dict[str, str]:
         "accreditation statement": record.accreditation_statement,
         "signatory name": record.signatory.name,
         "signatory role": record.signatory.role,
-        "module": f"{record.module_id} {record.module_version} {record.content_hash}",
+        "module": f"Edition {record.module_version}",
     }
     for i, objective in enumerate(record.learning_objectives, 1):
         fields[f"learning objective {i}"] = objective
@@ -74,6 +74,7 @@ def _page_data(record: CertificateRecord, design: Design, fonts: FontSet) -> dic
         "colours": design.colours.model_dump(),
         "wording": design.wording.model_dump(),
         "provider": record.provider,
+        "provider_contact": design.provider_contact,
         "accreditation": record.accreditation_statement,
         "signatory": record.signatory.model_dump(),
         "name": record.learner_name,
@@ -85,7 +86,8 @@ def _page_data(record: CertificateRecord, design: Design, fonts: FontSet) -> dic
         "hours": format_number(record.cpd_hours),
         "score_line": f"{format_number(record.score_percent)}% (pass mark {format_number(record.pass_mark_percent)}%)",
         "valid_until": format_date(record.valid_until),
-        "module_line": f"{record.module_id} v{record.module_version} (content {record.content_hash[:12]})",
+        # The edition a reader can quote; the module id and content hash stay in the signed record attached.
+        "module_line": f"Edition {record.module_version}",
         "objectives": list(record.learning_objectives),
         "certificate_id": record.id,
         "version_line": f"version {record.version}"
@@ -107,7 +109,7 @@ def render_certificate_pdf(signed: SignedRecord, design: Design, fonts: FontSet 
     """
     fonts = fonts or font_set_for(design)
     record = signed.record
-    ensure_printable(printed_fields(record), fonts)
+    ensure_printable({**printed_fields(record), "provider contact": design.provider_contact}, fonts)
     inputs = {
         "data": json.dumps(_page_data(record, design, fonts), ensure_ascii=False),
         "bundle": bundle_bytes(signed).decode("utf-8"),

@@ -104,6 +104,10 @@ TEMPLATE = r"""
   align: (left + bottom, center + bottom),
   [
     #text(size: 8pt, fill: rgb(c.muted), d.accreditation)
+    #if d.provider_contact != "" {
+      linebreak()
+      text(size: 8pt, fill: rgb(c.muted))[#d.provider: #d.provider_contact]
+    }
     #v(0.3cm)
     #line(length: 6.5cm, stroke: 0.6pt + rgb(c.text))
     #d.signatory.name \

@@ -130,6 +130,8 @@ class Module(Strict):
     objectives: list[Objective] = Field(min_length=1)
     cpd_hours: float = Field(gt=0, le=100)
     estimated_minutes: int = Field(gt=0)
+    # No certificate below this much recorded active time (stated on the start page); None: no minimum.
+    minimum_recorded_minutes: int | None = Field(default=None, gt=0)
     pass_mark: float = Field(ge=0, le=100)  # percent of available points
     recertification_months: int = Field(gt=0, le=120)
     release_date: date

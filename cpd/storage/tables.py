@@ -64,6 +64,8 @@ class Attempt(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The item whose feedback is open (answered, Continue not pressed yet): a resumed attempt shows it again.
+    feedback_pending: Mapped[str | None] = mapped_column(String(120), nullable=True)
     points: Mapped[float | None] = mapped_column(Float, nullable=True)
     max_points: Mapped[float | None] = mapped_column(Float, nullable=True)
     percent: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -87,6 +89,9 @@ class Response(Base):
     max_points: Mapped[float] = mapped_column(Float)
     correct: Mapped[bool] = mapped_column(Boolean)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Seconds since the learner's previous step, at most three times the item's estimated time (a tab left
+    # open overnight is not active time); None for answers stored before it was recorded.
+    active_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Evaluation(Base):
@@ -98,6 +103,8 @@ class Evaluation(Base):
     intended_change: Mapped[str] = mapped_column(Text)
     reflection: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # CPD hours the learner claims, in 0.25 steps up to the module's maximum; None before it was asked.
+    hours_claimed: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Certificate(Base):

@@ -7,26 +7,30 @@ learner back after a closed tab, a refresh or a server restart.
 
 from __future__ import annotations
 
+import base64
+
 import streamlit as st
 
 from cpd import attempts
 from cpd.attempts import AttemptError, AttemptState
 from cpd.behaviours.grading import start_page_note
+from cpd.certificates.qr import qr_svg
 from cpd.content.loader import LoadedModule
 from cpd.learners import PROFESSIONS
 from cpd.presentation import feedback, public_item
-from cpd.ui import resources
+from cpd.ui import focus, resources
 from cpd.ui.feedback_view import reference_markdown, show_feedback
 from cpd.ui.item_forms import item_form
 from cpd.ui.results_view import show_results
-from cpd.ui.session import SHOWN, current_state, current_token, remember
+from cpd.ui.session import SHOWN, current_state, current_token, notice, pop_notice, remember
 
 
 def resume_link(token: str) -> str:
-    return f"{resources.settings().public_url.rstrip('/')}/?t={token}"
+    return attempts.resume_url(resources.settings().public_url, token)
 
 
 def page() -> None:
+    focus.style()
     state = current_state()
     if state is None:
         loaded = resources.current_module()
@@ -37,8 +41,10 @@ def page() -> None:
         _start(loaded)
         return
     loaded = resources.module_of(state.content_hash)
-    st.title(loaded.module.title)
+    st.title(loaded.module.title, anchor="module-title")
     _resume_box(expanded=not state.answers)  # open until the first answer: save it now
+    if (message := pop_notice()) is not None:
+        st.info(message, icon=":material/sync:")
     if st.session_state.get(SHOWN):
         _after_answer(loaded, state, st.session_state[SHOWN])
     elif state.phase == "pretest":
@@ -53,8 +59,21 @@ def _resume_box(*, expanded: bool) -> None:
     token = current_token()
     if token:
         with st.expander("Your resume link (keep it private: it opens your attempt)", expanded=expanded):
-            st.code(resume_link(token), language=None)
-            st.caption("Open it to come back exactly where you are, on any device.")
+            link = resume_link(token)
+            st.code(link, language=None, wrap_lines=True)  # wrapped: never cut off in a sideways scroll on a phone
+            st.caption("We have also e-mailed it to you. Open it to come back exactly where you are, on any device. "
+                       "The copy button is at the right of the link; on a phone, scan the code below from another device.")
+            svg = base64.b64encode(qr_svg(link).encode()).decode()
+            st.html(f'<img src="data:image/svg+xml;base64,{svg}" width="160" height="160" '
+                    'alt="QR code of your resume link" style="background:#fff;padding:8px">')
+
+
+START_ERRORS = "start_errors"
+
+
+def _field_error(problems: dict[str, str], field: str) -> None:
+    if field in problems:
+        st.error(problems[field], icon=":material/error:")
 
 
 def _start(loaded: LoadedModule) -> None:
@@ -73,7 +92,11 @@ def _start(loaded: LoadedModule) -> None:
     st.caption(
         f"{len(loaded.cases)} case scenarios, {len(loaded.items())} questions, each scored against the evidence. "
         + start_page_note(m.delivery.grading, m.delivery.certainty_based_marking)
-        + f"Certificate valid for {m.recertification_months} months."
+        + f"Certificate valid for {m.recertification_months} months. "
+        + f"At the end you claim the CPD hours that match your participation, up to {m.cpd_hours:g}; "
+          "the certificate states them beside the active time recorded."
+        + (f" A certificate needs at least {m.minimum_recorded_minutes} minutes of recorded active time."
+           if m.minimum_recorded_minutes else "")
     )
     with st.expander(f"References ({len(m.references)}) and the strength of their evidence"):
         for ref in m.references:
@@ -88,11 +111,18 @@ def _start(loaded: LoadedModule) -> None:
                    f"valid for credit until {m.termination_date:%d %B %Y}. Version {m.version}.")
 
     st.subheader("Start the module")
+    st.markdown("The [privacy notice](privacy) says who holds your details, what is public and how long they are kept.")
+    problems: dict[str, str] = st.session_state.get(START_ERRORS, {})
     with st.form("start", enter_to_submit=False):
+        _field_error(problems, "")
         name = st.text_input("Full name, as it should appear on your certificate")
+        _field_error(problems, "name")
         email = st.text_input("E-mail")
+        _field_error(problems, "email")
         profession = st.selectbox("Profession", PROFESSIONS, index=None, placeholder="Choose your profession")
+        _field_error(problems, "profession")
         registration = st.text_input("Professional registration number (optional)")
+        _field_error(problems, "registration_number")
         pretest = False
         if m.pretest:
             pretest = st.checkbox(
@@ -107,12 +137,12 @@ def _start(loaded: LoadedModule) -> None:
             token, state = attempts.start_attempt(
                 resources.store(), loaded,
                 {"name": name, "email": email, "profession": profession or "", "registration_number": registration},
-                pretest=pretest,
+                pretest=pretest, public_url=resources.settings().public_url,
             )
         except attempts.InvalidInput as exc:
-            for msg in exc.messages:
-                st.error(msg)
-            return
+            st.session_state[START_ERRORS] = exc.by_field()  # drawn under each field by the next run
+            st.rerun()
+        st.session_state.pop(START_ERRORS, None)
         remember(state, token)
         st.rerun()
 
@@ -128,8 +158,16 @@ def _progress(loaded: LoadedModule, state: AttemptState, phase: str) -> None:
     st.progress(done / len(seq), text=f"Cases done: {cases_done} of {len(loaded.cases)} · questions answered: {done} of {len(seq)}")
 
 
+def _reading_start(state: AttemptState, anchor: str) -> str:
+    """Just started (no answer yet): the top of the page, where the resume link is; else ``anchor``."""
+    return "module-title" if not state.answers else anchor
+
+
 def _pretest(loaded: LoadedModule, state: AttemptState) -> None:
-    st.header("Pre-test")
+    item_id = attempts.next_item(loaded, state)
+    assert item_id is not None  # the pre-test phase ends with its last answer
+    st.header("Pre-test", anchor="pretest")
+    focus.move_to(_reading_start(state, "pretest"), nonce=f"{state.attempt_id}-pre-{item_id}")
     st.caption("A few questions before the cases, not counted in your score, so the end can show what you gained. "
                "No feedback now: you will meet these questions again in the cases.")
     _progress(loaded, state, "pretest")
@@ -137,8 +175,6 @@ def _pretest(loaded: LoadedModule, state: AttemptState) -> None:
         remember(attempts.skip_pretest(resources.store(), state.attempt_id))
         st.rerun()
     slot = st.empty()
-    item_id = attempts.next_item(loaded, state)
-    assert item_id is not None  # the pre-test phase ends with its last answer
     if _ask(loaded, state, item_id, slot) is not None:
         st.rerun()  # the next pre-test question (no feedback to show in between)
 
@@ -151,8 +187,11 @@ def _cases(loaded: LoadedModule, state: AttemptState) -> None:
     with progress:
         _progress(loaded, state, "cases")
     case, stage = next((c, s) for c in loaded.cases for s in c.stages if any(i.id == item_id for i in s.items))
-    st.header(case.title)
-    st.subheader(stage.title)
+    # The reading position: a new case starts at its title, any other question at its stage.
+    first_of_case = case.stages[0] is stage and stage.items[0].id == item_id
+    st.header(case.title, anchor="case")
+    st.subheader(stage.title, anchor="stage")
+    focus.move_to(_reading_start(state, "case" if first_of_case else "stage"), nonce=f"{state.attempt_id}-{item_id}")
     st.markdown(stage.narrative)
     slot = st.empty()
     immediate = attempts.behaviour_of(loaded).feedback_after_answer(state.phase)
@@ -183,10 +222,10 @@ def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, slot, *,  # no
         for msg in exc.messages:
             st.error(msg[0].upper() + msg[1:] + ".")
         return None
-    except AttemptError as exc:
-        st.warning(str(exc))
+    except AttemptError as exc:  # e.g. answered meanwhile in another tab: catch up with the attempt
+        notice(f"{exc} Here is where your attempt is now.")
         remember(attempts.load_state(resources.store(), state.attempt_id))
-        return None
+        st.rerun()
     remember(new_state)
     if feedback_next:  # before any further st.* call: an interrupted run must still show this feedback
         st.session_state[SHOWN] = item_id
@@ -194,8 +233,9 @@ def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, slot, *,  # no
     return new_state
 
 
-def _close_feedback() -> None:
+def _close_feedback(attempt_id: str, item_id: str) -> None:
     st.session_state.pop(SHOWN, None)
+    attempts.close_feedback(resources.store(), attempt_id, item_id)
 
 
 def _after_answer(loaded: LoadedModule, state: AttemptState, item_id: str) -> None:
@@ -207,8 +247,10 @@ def _after_answer(loaded: LoadedModule, state: AttemptState, item_id: str) -> No
 def _feedback_and_continue(loaded: LoadedModule, state: AttemptState, item_id: str) -> None:
     answer = state.answered("cases")[item_id]
     item = loaded.item(item_id)
+    focus.heading("Feedback on your answer", anchor="verdict", nonce=f"{state.attempt_id}-fb-{item_id}", level=3)
     st.markdown(f"**{item.stem}**")
     show_feedback(feedback(loaded, item, answer))
     label = "Continue" if attempts.next_item(loaded, state) is not None else "See your results"
     # The callback closes the feedback before the next run, so that run draws the next question at once.
-    st.button(label, type="primary", on_click=_close_feedback, key=f"continue-{item_id}")
+    st.button(label, type="primary", on_click=_close_feedback, args=(state.attempt_id, item_id),
+              key=f"continue-{item_id}")

@@ -9,7 +9,7 @@ import logging
 
 import streamlit as st
 
-from cpd.ui import admin, authoring, learn, resources, staff, verify, workshop_console, workshop_phone
+from cpd.ui import admin, authoring, learn, privacy, resources, staff, verify, workshop_console, workshop_phone
 from cpd.ui.onboarding_common import is_manager
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -22,6 +22,7 @@ verifying = "verify" in st.query_params
 pages = [
     st.Page(learn.page, title="Learn", icon=":material/school:", url_path="learn", default=not verifying),
     st.Page(verify.page, title="Verify a certificate", icon=":material/verified:", url_path="verify", default=verifying),
+    st.Page(privacy.page, title="Privacy notice", icon=":material/privacy_tip:", url_path="privacy"),
 ]
 pages.append(st.Page(workshop_phone.page, title="Join a workshop", icon=":material/groups:", url_path="workshop"))
 if workshop_console.may_run(who):

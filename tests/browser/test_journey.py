@@ -229,7 +229,7 @@ def test_all_right_answers_pass_with_the_table_by_objective(journey):
     assert f"Learner: {NAME}" in results
     assert "Passed: 100 % against a pass mark of 70 %." in results
     assert "By learning objective" in results and "Ask where a product comes from." in results
-    assert "Knowledge gain" in results and "+100 points" in results
+    assert "Knowledge gain" in results and "+100 percentage points" in results
 
 
 def test_the_evaluation_is_saved_and_the_resume_link_brings_back_the_finished_results(journey):

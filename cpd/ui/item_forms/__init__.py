@@ -27,12 +27,18 @@ def form_module(item_type: str) -> ModuleType:
     return import_module(f"cpd.ui.item_forms.{item_type}")
 
 
+def _hint(hint: str, stem: str) -> str:
+    """The instruction, less its first sentence when the stem already says it ("Select all that apply.")."""
+    first, _, rest = hint.partition(". ")
+    return rest if rest and first.lower() in stem.lower() else hint
+
+
 def item_form(item: PublicItem, key: str) -> tuple[dict[str, Any], int | None] | None:
     """Show the item; returns (response, certainty) when the learner submits, else None."""
     form = form_module(item.type)
     with st.form(key=f"form-{key}", clear_on_submit=False, enter_to_submit=False):
         st.markdown(f"**{item.stem}**")
-        st.caption(form.HINT)
+        st.caption(_hint(form.HINT, item.stem))
         response: dict[str, Any] = form.draw(item.view, key)
         certainty = None
         if item.asks_certainty:
