@@ -21,5 +21,5 @@ def manager(title: str) -> Principal | None:
         staff.same_tab_link(staff.sign_in_url(), "Sign in")
         return None
     assert who is not None
-    st.caption(f"{who.organisation_name}: signed in as {who.email}")
+    st.text(f"{who.organisation_name}: signed in as {who.email}")  # names and addresses are data, never Markdown
     return who
