@@ -34,8 +34,9 @@ LOGIN, LAUNCH, JWKS = "/lti/login", "/lti/launch", "/lti/jwks.json"
 
 @lru_cache(maxsize=8)
 def _module(modules_dir: Path, questions_dir: Path, module_id: str) -> LoadedModule | None:
-    content = load_content([modules_dir, questions_dir])
+    content = load_content(list(dict.fromkeys([modules_dir, questions_dir])))
     if not content.ok or module_id not in content.modules:
+        log.error("LTI launch: module %r is not available (content errors: %d)", module_id, len(content.errors))
         return None
     return resolve_module(content, module_id)
 
