@@ -96,6 +96,12 @@ def tool_key(settings: Settings) -> RSAPrivateKey:
     return _create(path)
 
 
+def registered(session: Session, key: RSAPrivateKey) -> bool:
+    """Is this key on record as the current one (nothing to write)?"""
+    row = session.get(LtiToolKey, key_id(key.public_key()))
+    return row is not None and row.retired_at is None
+
+
 def register(session: Session, key: RSAPrivateKey, *, now: datetime | None = None) -> str:
     """Record the key's public half (once) and retire every other key; returns its kid."""
     public = key.public_key()

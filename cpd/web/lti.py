@@ -92,7 +92,11 @@ def routes(ctx: WebContext) -> list[Route]:
 
     def _jwks(settings: Settings) -> dict[str, Any]:
         key = keys.tool_key(settings)
-        with transaction(ctx.store()) as session:
+        store = ctx.store()
+        with store() as session:  # a plain read once the key is on record: platforms fetch this often
+            if keys.registered(session, key):
+                return keys.jwks(session, key)
+        with transaction(store) as session:
             keys.register(session, key)
             return keys.jwks(session, key)
 
