@@ -216,3 +216,15 @@ def test_add_platform_from_the_command_line(store, platform, capsys):
     assert "/lti/jwks.json" in capsys.readouterr().out
     assert cmd_lti_add_platform(argparse.Namespace(**{**vars(args), "org": "nobody"})) == 2
     assert "no organisation" in capsys.readouterr().err
+
+
+def test_a_login_never_finished_is_gone_a_day_after_it_expired(store, registered, client):
+    from cpd.storage.tables import LtiLoginState
+
+    login(client)
+    with transaction(store) as s:
+        for row in s.scalars(select(LtiLoginState)):
+            row.expires_at = datetime.now(UTC) - timedelta(days=2)
+    state, _ = login(client)
+    with store() as s:
+        assert len(s.scalars(select(LtiLoginState)).all()) == 1

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jwt
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from cpd.lti import platforms
@@ -69,6 +69,9 @@ def login_redirect(session: Session, params: dict[str, str], *, redirect_uri: st
         raise LaunchError("This learning platform is not registered with the module. Ask your organisation's "
                           "administrator to register it (python -m cpd lti add-platform).")
     now = now or datetime.now(UTC)
+    # Logins never finished (a closed tab) are of no use a day later; they go here rather than in a cron job.
+    session.execute(delete(LtiLoginState).where(LtiLoginState.expires_at < now - timedelta(days=1))
+                    .execution_options(synchronize_session=False))
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     session.add(LtiLoginState(state_hash=_hash(state), nonce=nonce, platform_id=platform.id, created_at=now,
                               expires_at=now + STATE_TTL))
