@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from cpd.content.loader import load_content, resolve_module
+from cpd.content.loader import ContentSet, load_content, resolve_module
 from cpd.content.timing import estimate
 from cpd.settings import get_settings
 from cpd.storage.db import open_store
@@ -21,6 +21,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [settings.modules_dir, settings.questions_dir]
     content = load_content(paths)
     if content.errors:
+        if not args.json:
+            _print_item_writing(content)  # the figures behind any item-writing error
         for err in content.errors:
             print(err, file=sys.stderr)
         n = len(content.errors)
@@ -41,7 +43,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 f"  {module_id} {module.version}: claims {module.cpd_hours:g} CPD h / {module.estimated_minutes} min; "
                 f"reading and deciding take about {est.minutes:g} min ({est.cpd_hours:g} h)"
             )
+            _print_item_writing(content, module_id)
     return 0
+
+
+def _print_item_writing(content: ContentSet, module_id: str | None = None) -> None:
+    """The item-writing summary (``cpd.content.item_writing``) of one module, or of every module it was computed for."""
+    for mid, summary in sorted(content.writing.items()):
+        if module_id not in (None, mid):
+            continue
+        print(f"  {mid} item writing:" if module_id is None else "    item writing:")
+        for line in summary.lines():
+            print(f"      {line}" if module_id else f"    {line}")
 
 
 def build_parser(extensions: Sequence[Callable[[argparse._SubParsersAction], None]] = ()) -> argparse.ArgumentParser:

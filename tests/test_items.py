@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from cpd.behaviours import certainty
 from cpd.content.loader import load_module
 from cpd.content.models import Item
-from cpd.items.base import Choice, InvalidResponse, ItemType, as_shown
+from cpd.items.base import Choice, InvalidResponse, ItemType, OptionSet, as_shown
 from cpd.items.registry import TYPES, type_of
 from cpd.scoring import score_item
 from cpd.ui.item_forms import form_module
@@ -47,6 +47,10 @@ def test_every_registered_type_provides_every_hook_a_form_and_an_example(name):
     assert item_type.name == name and item_type.label
     item = example(name)  # the content union routes the type tag to this type's model
     assert type(item) is item_type.model and type_of(item) is item_type
+    assert "option_sets" in ItemType.__abstractmethods__  # a type cannot register without saying what it offers
+    sets = item_type.option_sets(item)
+    assert sets and all(isinstance(s, OptionSet) for s in sets)
+    assert item_type.lead_ins(item)
     form = form_module(name)
     assert isinstance(form.HINT, str) and form.HINT
     assert callable(form.draw) and callable(form.widgets)
@@ -145,6 +149,35 @@ def test_the_public_view_does_not_depend_on_the_key(item):
     assert view == t.public_view(_without_key(item), as_shown)
     shown = json.dumps(dataclasses.asdict(view))
     assert not any(p.rationale in shown for p in t.feedback_parts(item, t.sample_responses(item).correct)[0])
+
+
+def _at(data, where):
+    for step in where:
+        data = data[step]
+    return data
+
+
+@pytest.mark.parametrize("item", ALL_ITEMS, ids=lambda i: i.id)
+def test_option_sets_are_what_the_learner_reads_with_the_items_own_key(item):
+    """The item-writing rules read option sets: texts the learner is shown, each at its place, keyed as scored."""
+    t = type_of(item)
+    data = item.model_dump()
+    shown = json.dumps(dataclasses.asdict(t.public_view(item, as_shown)), ensure_ascii=False)
+    right = {c.category for c in t.classify(item, t.sample_responses(item).correct) if c.fraction == 1.0}
+    flipped = {s.name: s for s in t.option_sets(_without_key(item))}
+    for s in t.option_sets(item):
+        assert len(s.options) >= 2
+        for o in s.options:
+            assert _at(data, o.where) == o.text  # errors point at this place in the file
+            assert json.dumps(o.text, ensure_ascii=False)[1:-1] in shown
+        keyed = [o for o in s.options if o.keyed]
+        if s.one_best:
+            assert len(keyed) == 1 and all(o.keyed is False for o in s.options if o not in keyed)
+        assert {o.id for o in keyed} <= right  # keyed = what the correct response chooses
+        # the flags follow the key: change the key and every keyed/distractor flag turns over
+        assert [o.keyed for o in flipped[s.name].options] == [None if o.keyed is None else not o.keyed for o in s.options]
+    for where, text in t.lead_ins(item):
+        assert _at(data, where) == text and text
 
 
 def test_the_public_view_takes_the_attempts_order():

@@ -9,7 +9,8 @@ sample responses for automatic checks. The engine calls these hooks through the
 registry (``cpd.items.registry``) and never asks which type it holds. When and how
 feedback shows, and certainty-based marking, are behaviours (``cpd.behaviours``)
 that apply to every type alike. Export and import hooks (GIFT, QTI) belong here too
-when they come.
+when they come. ``option_sets`` exposes the options with their key to the item-writing
+rules (``cpd.content.item_writing``), which never ask which type they read.
 """
 
 from __future__ import annotations
@@ -149,6 +150,34 @@ class Samples:
     invalid: Response  # refused with a message, never scored
 
 
+@dataclass(frozen=True)
+class WrittenOption:
+    """One option as the learner reads it, for the item-writing rules (``cpd.content.item_writing``)."""
+
+    id: str
+    text: str
+    keyed: bool | None  # the right answer, a distractor, or neither (a matrix column is right for some rows)
+    where: tuple[str | int, ...]  # the text's place inside the item, e.g. ("options", 2, "text"): errors point there
+
+
+@dataclass(frozen=True)
+class OptionSet:
+    """Options offered together for one decision, as a test-wise reader scans them for cues."""
+
+    name: str  # the field the options live in, e.g. "options", "actions"
+    options: tuple[WrittenOption, ...]
+    # Exactly one keyed option among k: counts for "the key is the longest" against a chance of 1/k.
+    one_best: bool
+    # The longest option may be at most 1.5 x the mean of the others (not for labels every row shares).
+    lengths_compared: bool = True
+
+
+def option_set(name: str, options: Sequence[Option], *, one_best: bool) -> OptionSet:
+    """The option set of a list of ``Option``: keyed where ``correct``."""
+    return OptionSet(name, tuple(WrittenOption(o.id, o.text, o.correct, (name, i, "text")) for i, o in enumerate(options)),
+                     one_best)
+
+
 def words(*texts: str | None) -> int:
     return sum(len(t.split()) for t in texts if t)
 
@@ -201,6 +230,14 @@ class ItemType(ABC, Generic[M]):
     @abstractmethod
     def sample_responses(self, item: M) -> Samples:
         """A correct, a partly right (where possible), a wrong and an invalid response."""
+
+    @abstractmethod
+    def option_sets(self, item: M) -> tuple[OptionSet, ...]:
+        """The option sets a learner chooses among, with which option is keyed: what the item-writing rules read."""
+
+    def lead_ins(self, item: M) -> tuple[tuple[tuple[str | int, ...], str], ...]:
+        """The texts that ask the question, with their place in the item: a negative in them must be in capitals."""
+        return ((("stem",), item.stem),)
 
     def check(self, item: M, response: Response) -> None:
         """Refuse (InvalidResponse) a response that is incomplete or does not fit, with the reason."""

@@ -21,11 +21,13 @@ from cpd.items.base import (
     ItemBase,
     ItemScore,
     ItemType,
+    OptionSet,
     Order,
     PartFeedback,
     Reading,
     Response,
     Samples,
+    WrittenOption,
     words,
 )
 
@@ -134,6 +136,12 @@ class Matrix(ItemType[MatrixItem]):
         partial = {**right, item.rows[0].id: other(item.rows[0])}
         wrong = {r.id: other(r) for r in item.rows}
         return Samples({"rows": right}, {"rows": partial}, {"rows": wrong}, {"rows": dict(list(right.items())[1:])})
+
+    def option_sets(self, item: MatrixItem) -> tuple[OptionSet, ...]:
+        # The columns are every row's options. Each is right for some rows, so none is keyed, and a longer
+        # label cannot point to an answer: only the wording rules ("nothing", "none of the above") apply.
+        columns = tuple(WrittenOption(c.id, c.text, None, ("columns", i, "text")) for i, c in enumerate(item.columns))
+        return (OptionSet("columns", columns, one_best=False, lengths_compared=False),)
 
 
 TYPE = Matrix()

@@ -18,11 +18,13 @@ from cpd.items.base import (
     ItemScore,
     ItemType,
     Option,
+    OptionSet,
     Order,
     PartFeedback,
     Reading,
     Response,
     Samples,
+    option_set,
     pick,
     words,
 )
@@ -120,6 +122,12 @@ class RationalePair(ItemType[RationalePairItem]):
         # No partial credit: the right action for a wrong reason scores nothing (that is the point of the type).
         right = {"action": _right(item.actions), "reason": _right(item.reasons)}
         return Samples(right, None, {**right, "reason": _other(item.reasons)}, {"action": right["action"]})
+
+    def option_sets(self, item: RationalePairItem) -> tuple[OptionSet, ...]:
+        return tuple(option_set(field, getattr(item, field), one_best=True) for field, _ in PARTS)
+
+    def lead_ins(self, item: RationalePairItem) -> tuple[tuple[tuple[str | int, ...], str], ...]:
+        return ((("stem",), item.stem), (("action_prompt",), item.action_prompt), (("reason_prompt",), item.reason_prompt))
 
 
 TYPE = RationalePair()

@@ -18,12 +18,14 @@ from cpd.items.base import (
     ItemScore,
     ItemType,
     Option,
+    OptionSet,
     OptionsView,
     Order,
     PartFeedback,
     Reading,
     Response,
     Samples,
+    option_set,
     words,
 )
 
@@ -98,6 +100,10 @@ class SelectAll(ItemType[SelectAllItem]):
         partial = right[:-1] if len(right) > 1 else None
         return Samples({"options": right}, {"options": partial} if partial else None, {"options": wrong[:1]},
                        {"options": []})
+
+    def option_sets(self, item: SelectAllItem) -> tuple[OptionSet, ...]:
+        # Several options are keyed, so "the key is the longest" has no chance level to compare with.
+        return (option_set("options", item.options, one_best=False),)
 
 
 TYPE = SelectAll()

@@ -16,12 +16,14 @@ from cpd.items.base import (
     ItemScore,
     ItemType,
     Option,
+    OptionSet,
     OptionsView,
     Order,
     PartFeedback,
     Reading,
     Response,
     Samples,
+    option_set,
     pick,
     words,
 )
@@ -84,6 +86,9 @@ class SingleBest(ItemType[SingleBestItem]):
     def sample_responses(self, item: SingleBestItem) -> Samples:
         wrong = next(o.id for o in item.options if not o.correct)
         return Samples({"option": item.correct_option.id}, None, {"option": wrong}, {"option": None})
+
+    def option_sets(self, item: SingleBestItem) -> tuple[OptionSet, ...]:
+        return (option_set("options", item.options, one_best=True),)
 
 
 TYPE = SingleBest()
