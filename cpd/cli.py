@@ -96,9 +96,10 @@ def cmd_correct(args: argparse.Namespace) -> int:
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from cpd import interop_cli, platform_cli
+    from cpd import lms_cli, platform_cli, reports_cli
     from cpd.accounts import cli as accounts_cli
     from cpd.certificates import cli as certificates_cli
+    from cpd.interop import cli as interop_cli
 
     def register_correct(sub: argparse._SubParsersAction) -> None:
         p = sub.add_parser("correct-name", help="issue a corrected certificate (new version) for a misspelt name")
@@ -107,7 +108,7 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
         p.set_defaults(func=cmd_correct)
 
     return [certificates_cli.register, register_correct, platform_cli.register, accounts_cli.register,
-            interop_cli.register]
+            interop_cli.register, reports_cli.register, lms_cli.register]
 
 
 def _session_factory() -> Callable[[], Session] | None:

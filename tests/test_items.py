@@ -275,3 +275,52 @@ def test_a_rooms_answers_are_counted_per_option_row_or_part():
         {"fever": {"report": 1, "watch": 1}, "pink": {"report": 1}}
     assert distribution(example("rationale_pair"), [{"action": "use", "reason": "trace"}]) == \
         {"action": {"use": 1}, "reason": {"trace": 1}}
+
+
+# --- interchange hooks: every type goes to GIFT and to QTI 3.0 and comes back the same ------------
+
+def _common(item) -> dict:
+    from cpd.items.base import ItemBase
+
+    return item.model_dump(mode="json", include=set(ItemBase.model_fields), exclude_defaults=True)
+
+
+@pytest.mark.parametrize("item", ALL_ITEMS, ids=lambda i: i.id)
+def test_each_item_comes_back_from_its_own_gift_answers(item):
+    t = type_of(item)
+    body = t.gift_export(item)
+    assert body.answers and all(a.text for a in body.answers)
+    back = ITEM.validate_python({**_common(item), **t.gift_import(body)})
+    assert back == item
+
+
+@pytest.mark.parametrize("item", ALL_ITEMS, ids=lambda i: i.id)
+def test_each_items_gift_weights_score_its_samples_as_we_do(item):
+    """Moodle scores a GIFT question by its answer weights: a one-right-answer form earns 100 % only for that
+    answer; a weighted form sums the chosen weights, floored at 0. Ours must agree on full marks."""
+    body = type_of(item).gift_export(item)
+    if body.matching:  # each sub-question an equal share: full marks only when all rows are right
+        assert all(a.fraction == 100 for a in body.answers)
+    elif body.one_right:
+        assert sum(a.fraction == 100 for a in body.answers) == 1
+    else:
+        assert sum(a.fraction for a in body.answers if a.fraction > 0) == pytest.approx(100, abs=0.001)
+
+
+@pytest.mark.parametrize("item", ALL_ITEMS, ids=lambda i: i.id)
+def test_each_item_goes_to_a_valid_qti_item_that_scores_as_we_do_and_comes_back(item):
+    from lxml import etree
+    from qti_support import errors, item_schema, run_response_processing
+
+    from cpd.interop import qti
+
+    node = qti.item_element(item)
+    assert errors(item_schema(), qti.xml_bytes(node)) == []
+    t = type_of(item)
+    samples = t.sample_responses(item)
+    for response in filter(None, (samples.correct, samples.partial, samples.wrong)):
+        ours = t.score(item, response)
+        outcomes = run_response_processing(node, t.qti_response(item, response))
+        assert (outcomes["SCORE"], outcomes["MAXSCORE"]) == (ours.points, ours.max_points), response
+    back = ITEM.validate_python(qti.read_item(etree.fromstring(qti.xml_bytes(node))))
+    assert back == item

@@ -206,7 +206,7 @@ def test_a_platform_belongs_to_one_organisation_and_a_second_deployment_is_added
 
 
 def test_add_platform_from_the_command_line(store, platform, capsys):
-    from cpd.interop_cli import cmd_lti_add_platform
+    from cpd.lms_cli import cmd_lti_add_platform
 
     create_organisation(store, "Aesthetic Society", slug="society")
     args = argparse.Namespace(session_factory=store, org="society", issuer=ISSUER, client_id=CLIENT_ID,

@@ -194,7 +194,7 @@ def test_export_writes_the_statements_to_a_file_filtered_by_module_and_date(stor
     def run(*extra):
         import argparse
 
-        from cpd.interop_cli import cmd_xapi_export
+        from cpd.lms_cli import cmd_xapi_export
 
         ns = argparse.Namespace(session_factory=store, module=None, since=None, out=str(out))
         for key, value in extra:

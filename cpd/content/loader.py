@@ -104,7 +104,12 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _pydantic_errors(doc: YamlDocument, exc: ValidationError) -> list[ContentError]:
+def pydantic_errors(doc: YamlDocument, exc: ValidationError, prefix: tuple[Any, ...] = ()) -> list[ContentError]:
+    """A pydantic error list in authors' terms, each at its file, line and field (``prefix``: where the data sat)."""
+    return _pydantic_errors(doc, exc, prefix)
+
+
+def _pydantic_errors(doc: YamlDocument, exc: ValidationError, prefix: tuple[Any, ...] = ()) -> list[ContentError]:
     out = []
     for err in exc.errors():
         msg = err["msg"].removeprefix("Value error, ")
@@ -112,7 +117,7 @@ def _pydantic_errors(doc: YamlDocument, exc: ValidationError) -> list[ContentErr
             msg = "is missing (required)"
         elif err["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling)"
-        out.append(doc.error(tuple(err["loc"]), msg))
+        out.append(doc.error((*prefix, *err["loc"]), msg))
     return out
 
 

@@ -9,7 +9,7 @@ import logging
 
 import streamlit as st
 
-from cpd.ui import admin, learn, resources, staff, verify
+from cpd.ui import admin, authoring, learn, resources, staff, verify
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title="Reality Check CPD: exosome safety", page_icon="🔬", layout="centered")
@@ -24,6 +24,8 @@ pages = [
 ]
 if who is not None and who.is_staff:
     pages.append(st.Page(admin.page, title="Administration", icon=":material/admin_panel_settings:", url_path="admin"))
+    if authoring.may_author(who):
+        pages.append(st.Page(authoring.page, title="Authoring", icon=":material/edit_note:", url_path="authoring"))
 else:
     staff.same_tab_link(staff.sign_in_url(), "Staff sign-in", sidebar=True)
 st.navigation(pages).run()

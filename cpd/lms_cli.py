@@ -1,4 +1,4 @@
-"""``python -m cpd xapi export`` and ``python -m cpd lti add-platform | platforms | key`` (issue 16)."""
+"""``python -m cpd xapi export`` and ``python -m cpd lti add-platform | platforms`` (issue 16: learning records and LMS launch)."""
 
 from __future__ import annotations
 
