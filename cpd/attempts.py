@@ -261,6 +261,18 @@ def start_attempt(
         return token, _state(session, attempt)
 
 
+def open_for_learner(session: Session, learner_id: str, loaded: LoadedModule, *, pretest: bool = True,
+                     now: datetime | None = None) -> tuple[str, AttemptState]:
+    """A new attempt for a learner who exists already (a clinic's personal link), in the caller's transaction."""
+    now = _now(now)
+    save_snapshot(session, loaded, now)
+    attempt, token = _new_attempt(session, learner_id, loaded, now, number=1, pretest=pretest,
+                                  delivery_format="online", venue=None)
+    session.flush()
+    xapi_hooks.attempt_started(session, attempt, module_title=loaded.module.title)
+    return token, _state(session, attempt)
+
+
 def open_attempt(session: Session, learner_id: str, loaded: LoadedModule, now: datetime, *,
                  pretest: bool = True) -> tuple[Attempt, str]:
     """A new online attempt for a learner who is already known (an LMS launch), in the caller's transaction."""

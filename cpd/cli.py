@@ -100,6 +100,7 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     from cpd.accounts import cli as accounts_cli
     from cpd.certificates import cli as certificates_cli
     from cpd.interop import cli as interop_cli
+    from cpd.onboarding import cli as onboarding_cli
 
     def register_correct(sub: argparse._SubParsersAction) -> None:
         p = sub.add_parser("correct-name", help="issue a corrected certificate (new version) for a misspelt name")
@@ -108,7 +109,7 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
         p.set_defaults(func=cmd_correct)
 
     return [certificates_cli.register, register_correct, platform_cli.register, accounts_cli.register,
-            interop_cli.register, reports_cli.register, lms_cli.register]
+            interop_cli.register, reports_cli.register, onboarding_cli.register, lms_cli.register]
 
 
 def _session_factory() -> Callable[[], Session] | None:

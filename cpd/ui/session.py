@@ -21,6 +21,18 @@ def remember(state: AttemptState, token: str | None = None) -> None:
 
 def current_state() -> AttemptState | None:
     """The attempt of this session, resumed from the URL token when the session is new."""
+    from cpd.ui.onboarding_link import state_from_link  # a clinic's personal link (?assignment=)
+
+    handled, state, new_token = state_from_link()
+    if handled:
+        forget()
+        if state is not None:
+            st.session_state[STATE] = state
+            if new_token:
+                remember(state, new_token)
+            else:
+                st.query_params.pop("t", None)
+        return state
     token = st.query_params.get("t")
     if token and st.session_state.get(TOKEN) != token:
         try:

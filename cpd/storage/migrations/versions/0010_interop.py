@@ -1,13 +1,13 @@
 """LTI 1.3 platforms, tool keys, login states, users and launches (issue 16); xAPI needs no table (the outbox carries it)
 
 Revision ID: 0010_interop
-Revises: 0006_credentials
+Revises: 0008_onboarding
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_interop"
-down_revision = "0006_credentials"
+down_revision = "0008_onboarding"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,110 @@
+"""The daily job: due and expiry reminders, and renewals, for every organisation (or one).
+
+Exactly once, even across a mail outage: each reminder is an outbox effect
+whose de-duplication key names the organisation, person, reference
+(assignment or certificate), reminder and recipient. Running the job again,
+or on two replicas at once, adds nothing (the outbox's unique key); a mail
+server that is down or refusing only delays delivery (the outbox retries), and
+the Message-ID derived from the key lets a receiver drop a repeat delivery.
+Run it daily: ``python -m cpd onboarding run`` (or from a scheduler).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cpd.content.loader import LoadedModule
+from cpd.onboarding import overview
+from cpd.onboarding.assignments import renew_if_due
+from cpd.onboarding.status import due_reminder, expiry_reminder, renewal_due
+from cpd.outbox.mail import enqueue_mail
+from cpd.storage.db import transaction
+from cpd.storage.tables import Account, AccountRole, Assignment
+
+HEADLINES = {
+    "due-7": ("Training due within 7 days", "is due on {due}."),
+    "due-today": ("Training due today", "is due today ({due})."),
+    "overdue": ("Training overdue", "was due on {due} and is not complete."),
+    "expiry-90": ("Certificate expires in 3 months", "certificate expires on {until}."),
+    "expiry-60": ("Certificate expires in 2 months", "certificate expires on {until}; the renewal is open."),
+    "expiry-30": ("Certificate expires within 30 days", "certificate expires on {until}."),
+}
+
+
+@dataclass(frozen=True)
+class JobResult:
+    reminders_queued: int
+    renewals: int
+
+
+def managers(session: Session, organisation_id: str) -> list[Account]:
+    return list(session.scalars(select(Account).join(AccountRole, AccountRole.account_id == Account.id).where(
+        Account.organisation_id == organisation_id, AccountRole.role == "manager", Account.disabled_at.is_(None))))
+
+
+def run(factory: sessionmaker[Session], today: date, modules: Callable[[str], LoadedModule | None], *,
+        public_url: str, organisation_id: str | None = None) -> JobResult:
+    with factory() as session:
+        orgs = ([organisation_id] if organisation_id else
+                list(session.scalars(select(Assignment.organisation_id).distinct())))
+    queued = renewed = 0
+    for org in orgs:
+        with transaction(factory) as session:
+            q, r = _run_org(session, org, today, modules, public_url)
+            queued, renewed = queued + q, renewed + r
+    return JobResult(queued, renewed)
+
+
+def _run_org(session: Session, org: str, today: date, modules: Callable[[str], LoadedModule | None],
+             public_url: str) -> tuple[int, int]:
+    queued = renewed = 0
+    boss = managers(session, org)
+    now = datetime.now(UTC)
+    for row in overview.rows(session, org, today):
+        loaded = modules(row.module_id)
+        title = loaded.module.title if loaded else row.module_id
+        kinds: list[tuple[str, str, str]] = []
+        due_kind = due_reminder(row.due, today, done=row.cycle_passed)
+        if due_kind:
+            kinds.append(("due", row.assignment_id, due_kind))
+        if row.certificate_id and row.valid_until:
+            exp = expiry_reminder(row.valid_until, today, renewed=False)
+            if exp:
+                kinds.append(("expiry", row.certificate_id, exp))
+        for family, ref, kind in kinds:
+            headline, tail = HEADLINES[kind]
+            text = tail.format(due=row.due.isoformat(), until=(row.valid_until or row.due).isoformat())
+            message = f'"{title}" {text}' if family == "due" else f'Your "{title}" {text}'
+            base = f"onb:{org}:{row.staff_id}:{family}:{ref}:{kind}"
+            queued += _queue(session, f"{base}:person", row.email, {
+                "name": row.name, "role": row.role, "module_title": title, "headline": headline,
+                "message": message + " Use the personal link from your first e-mail, or ask your manager for a new one.",
+                "about_someone": False, "link": ""})
+            for account in boss:
+                queued += _queue(session, f"{base}:manager-{account.id}", account.email, {
+                    "name": row.name, "role": row.role, "module_title": title, "headline": headline,
+                    "message": message, "about_someone": True,
+                    "link": f"{public_url.rstrip('/')}/onboarding-dashboard"})
+        if (row.cycle_passed and row.valid_until is not None and loaded is not None
+                and renewal_due(row.valid_until, today, row.renew_days_before)):
+            a = session.get(Assignment, row.assignment_id)
+            assert a is not None
+            if renew_if_due(session, a, row.valid_until, loaded, public_url=public_url, now=now):
+                renewed += 1
+    return queued, renewed
+
+
+def _queue(session: Session, key: str, to: str, context: dict[str, object]) -> int:
+    """1 if this reminder is new, 0 if it was queued before (by an earlier run or another replica)."""
+    from cpd.storage.tables import OutboxEffect
+
+    exists = session.scalar(select(OutboxEffect.id).where(OutboxEffect.kind == "mail", OutboxEffect.dedupe_key == key))
+    if exists is not None:
+        return 0
+    enqueue_mail(session, key, to=to, template="onboarding_reminder", context=context)
+    return 1
