@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint validate bench clean
+.PHONY: install lrs run test test-fast lint validate bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,11 +14,19 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)  ## create .venv with the app and test dependencies
 
+LRS_STAMP := .venv-lrs/.installed
+$(LRS_STAMP): tests/lrs-requirements.txt
+	$(PYTHON) -m venv .venv-lrs
+	.venv-lrs/bin/python -m pip install --quiet -r tests/lrs-requirements.txt
+	touch $(LRS_STAMP)
+
+lrs: $(LRS_STAMP)  ## a real learning record store (Ralph) in .venv-lrs, which the xAPI tests start
+
 run: install  ## start the app on the embedded SQLite default (data in ./data)
 	$(PY) -m cpd validate
 	$(PY) -m streamlit run app.py
 
-test: install lint  ## install what tests need (Chromium, fonts, PostgreSQL check), lint, and run the whole suite
+test: install lrs lint  ## install what tests need (Chromium, fonts, PostgreSQL check), lint, and run the whole suite
 	bash scripts/test-prereqs.sh
 	$(PY) -m pytest
 
@@ -26,7 +34,7 @@ lint: install  ## ruff on the repository, mypy on the engine
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test-fast: install  ## the suite without the browser tests
+test-fast: install lrs  ## the suite without the browser tests
 	$(PY) -m pytest -m 'not browser'
 
 validate: install

@@ -28,11 +28,13 @@ from cpd.behaviours.grading import grade, passed
 from cpd.content.loader import LoadedModule
 from cpd.content.models import Case, Module
 from cpd.learners import LearnerInput
+from cpd.lti import hooks as lti_hooks
 from cpd.scoring import InvalidResponse, ItemScore, incomplete, max_points, score_item
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, ContentSnapshot, Evaluation, Learner, Response
 from cpd.text import InvalidText, clean_text
 from cpd.timeutil import as_utc
+from cpd.xapi import hooks as xapi_hooks
 
 RESUME_TTL = timedelta(days=180)
 DELIVERY_FORMATS = ("online", "workshop")  # self-paced online, or in a room with a facilitator
@@ -294,6 +296,7 @@ def start_attempt(
         session.flush()
         if public_url:
             _mail_resume_link(session, attempt, learner, loaded, token, public_url)
+        xapi_hooks.attempt_started(session, attempt, module_title=loaded.module.title)
         return token, _state(session, attempt)
 
 
@@ -305,7 +308,20 @@ def open_for_learner(session: Session, learner_id: str, loaded: LoadedModule, *,
     attempt, token = _new_attempt(session, learner_id, loaded, now, number=1, pretest=pretest,
                                   delivery_format="online", venue=None)
     session.flush()
+    xapi_hooks.attempt_started(session, attempt, module_title=loaded.module.title)
     return token, _state(session, attempt)
+
+
+def open_attempt(session: Session, learner_id: str, loaded: LoadedModule, now: datetime, *,
+                 pretest: bool = True) -> tuple[Attempt, str]:
+    """A new online attempt for a learner who is already known (an LMS launch), in the caller's transaction."""
+    save_snapshot(session, loaded, now)
+    number = session.scalar(select(func.max(Attempt.attempt_number)).where(Attempt.learner_id == learner_id)) or 0
+    attempt, token = _new_attempt(session, learner_id, loaded, now, number=number + 1, pretest=pretest,
+                                  delivery_format="online", venue=None)
+    session.flush()
+    xapi_hooks.attempt_started(session, attempt, module_title=loaded.module.title)
+    return attempt, token
 
 
 def resume(factory: sessionmaker[Session], token: str, *, now: datetime | None = None) -> AttemptState:
@@ -435,6 +451,7 @@ def submit_answer(
             session.flush()
         except IntegrityError:
             raise OutOfOrder("This question has already been answered.") from None
+        xapi_hooks.answer_saved(session, attempt, attempt.phase, item_id)
         state = _finish_if_done(session, attempt, loaded, behaviour, now)
         return score, state
 
@@ -477,6 +494,8 @@ def _finish_if_done(session: Session, attempt: Attempt, loaded: LoadedModule, be
     attempt.passed = passed(g.exact, loaded.module.pass_mark)
     attempt.completed_at = now
     attempt.phase = "evaluation"
+    xapi_hooks.attempt_graded(session, attempt)
+    lti_hooks.attempt_graded(session, attempt)
     return _state(session, attempt)
 
 
@@ -527,6 +546,7 @@ def submit_evaluation(
             session.flush()
         except IntegrityError:  # the same evaluation sent twice at once (double click, two tabs)
             raise OutOfOrder("This evaluation has already been submitted.") from None
+        xapi_hooks.attempt_completed(session, attempt)
         return _state(session, attempt)
 
 
@@ -581,4 +601,5 @@ def retry(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str,
             raise already from None
         if public_url:
             _mail_resume_link(session, attempt, session.get_one(Learner, old.learner_id), loaded, token, public_url)
+        xapi_hooks.attempt_started(session, attempt, module_title=loaded.module.title)
         return token, _state(session, attempt)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,12 +58,27 @@ class Settings(BaseSettings):
     )
     outbox_retry_seconds: float = Field(default=30.0, gt=0, description="First retry delay; doubles each try, up to an hour.")
     outbox_max_tries: int = Field(default=12, ge=1, description="Tries before an effect is marked failed for good.")
+    xapi_endpoint: str | None = Field(
+        default=None,
+        description="The LRS's xAPI base URL (…/xAPI/); set: every attempt, answer and completion is queued as a statement.",
+    )
+    xapi_username: str | None = Field(default=None, description="HTTP Basic user (or key) at the LRS.")
+    xapi_password: SecretStr | None = Field(default=None, description="HTTP Basic password (or secret) at the LRS.")
+    xapi_version: Literal["1.0.3", "2.0.0"] = Field(
+        default="1.0.3", description="Sent as X-Experience-API-Version; statements are valid under both.",
+    )
+    lti_key_file: Path | None = Field(default=None, description="The LTI tool's own RSA private key (PEM).")
+    lti_key_pem: SecretStr | None = Field(default=None, description="The LTI tool key itself (PEM), e.g. from secrets.")
 
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'cpd.sqlite3').resolve()}"
+
+    @property
+    def effective_lti_key_file(self) -> Path:
+        return self.lti_key_file or (self.data_dir / "lti-key.pem")
 
     @property
     def effective_signing_key_file(self) -> Path:

@@ -464,3 +464,72 @@ class WorkshopJoinFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     client_key: Mapped[str] = mapped_column(String(64), index=True)
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LtiPlatform(Base):
+    """An LMS registered by an organisation (issue 16): launches from it create learners in that organisation."""
+
+    __tablename__ = "lti_platforms"
+    __table_args__ = (UniqueConstraint("issuer", "client_id", name="uq_lti_platform_issuer_client"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(200))
+    auth_url: Mapped[str] = mapped_column(String(1000))
+    token_url: Mapped[str] = mapped_column(String(1000))
+    jwks_url: Mapped[str] = mapped_column(String(1000))
+    deployment_ids_json: Mapped[str] = mapped_column(Text, default="[]")  # JSON list: a launch names one of them
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiToolKey(Base):
+    """Every public key the LTI tool has signed with (its JWKS); retired keys stay a while for platforms' caches."""
+
+    __tablename__ = "lti_tool_keys"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # the JWK "kid"
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LtiLoginState(Base):
+    """One OIDC login in flight: its state (hashed) and nonce, used once by the launch that follows."""
+
+    __tablename__ = "lti_login_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(100))
+    platform_id: Mapped[str] = mapped_column(ForeignKey("lti_platforms.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LtiUser(Base):
+    """A platform's user (its ``sub``) and the learner they are here, in the platform's organisation."""
+
+    __tablename__ = "lti_users"
+    __table_args__ = (UniqueConstraint("platform_id", "subject", name="uq_lti_user_platform_subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("lti_platforms.id"))
+    subject: Mapped[str] = mapped_column(String(255))
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiLaunch(Base):
+    """The LMS context of an attempt opened by a launch: where its score goes back (Assignment and Grade Services)."""
+
+    __tablename__ = "lti_launches"
+
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("lti_platforms.id"), index=True)
+    lti_user_id: Mapped[int] = mapped_column(ForeignKey("lti_users.id"), index=True)
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    resource_link_id: Mapped[str] = mapped_column(String(255))
+    lineitem_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    ags_scopes_json: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

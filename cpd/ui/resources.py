@@ -20,7 +20,7 @@ log = logging.getLogger("cpd")
 
 
 SECRET_SETTINGS = {"CPD_SIGNING_KEY_PEM": "signing_key_pem", "CPD_ADMIN_PASSWORD_HASH": "admin_password_hash",
-                   "CPD_SMTP_URL": "smtp_url"}
+                   "CPD_SMTP_URL": "smtp_url", "CPD_XAPI_PASSWORD": "xapi_password", "CPD_LTI_KEY_PEM": "lti_key_pem"}
 
 
 @st.cache_resource(show_spinner=False)

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute
 
 from cpd.settings import Settings, get_settings
 from cpd.storage.db import open_store
-from cpd.web import auth
+from cpd.web import auth, lti
 from cpd.web.auth import WebContext
 from cpd.web.credentials import credential_routes
 from cpd.web.security import OriginCheckMiddleware, SecurityHeadersMiddleware
@@ -43,7 +43,7 @@ def default_context() -> WebContext:
 def routes(ctx: WebContext | None = None) -> list[BaseRoute]:
     """The app's own HTTP routes, beside Streamlit's."""
     ctx = ctx or default_context()
-    return [*auth.routes(ctx), *credential_routes(ctx), *workshop_routes(ctx)]
+    return [*auth.routes(ctx), *credential_routes(ctx), *workshop_routes(ctx), *lti.routes(ctx)]
 
 
 def middleware(settings: Callable[[], Settings] = get_settings) -> list[Middleware]:

@@ -26,6 +26,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Streamlit's own endpoints carry its XSRF protection; its websocket is not an HTTP request.
 STREAMLIT_PREFIXES = ("/_stcore/", "/media/", "/component/", "/static/")
+# LTI 1.3: the LMS posts the login initiation and the launch from its own site by design; the launch is
+# proved by the platform's signature and a single-use state and nonce (cpd.lti.launch), not by Origin.
+CROSS_SITE_PATHS = frozenset({"/lti/login", "/lti/launch"})
 
 
 def _streamlit_index() -> Path | None:
@@ -155,7 +158,7 @@ class OriginCheckMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] == "http" and scope["method"] not in SAFE_METHODS
-                and not scope["path"].startswith(STREAMLIT_PREFIXES)):
+                and not scope["path"].startswith(STREAMLIT_PREFIXES) and scope["path"] not in CROSS_SITE_PATHS):
             headers = Headers(scope=scope)
             if not origin_allowed(headers.get("origin"), headers.get("host"), self.trusted_origins()):
                 response = PlainTextResponse("Refused: this request did not come from this site's own pages.",
