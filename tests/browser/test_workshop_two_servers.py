@@ -114,7 +114,7 @@ def test_a_phone_on_one_process_and_the_projector_on_another_see_the_same_room(b
     room.open_item(store, loaded, r.id, "q-source", who)
     see(ph, "What do you ask first?")
     see(proj, "0 of 1 answered")
-    ph.locator("[data-testid='stRadioOption']").filter(has_text=re.compile("^The colour of the box$")).click()
+    ph.locator("[data-testid='stRadioOption']").filter(has_text=re.compile("^The colour of the outer box$")).click()
     ph.locator("[data-testid='stRadioOption']").filter(has_text=re.compile(r"^Not sure \(1\)$")).click()
     ph.get_by_role("button", name="Submit answer").click()
     see(ph, "Your answer is saved")
