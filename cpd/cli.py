@@ -83,7 +83,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from cpd import platform_cli
+    from cpd import data_cli, platform_cli
     from cpd.accounts import cli as accounts_cli
     from cpd.certificates import cli as certificates_cli
 
@@ -93,7 +93,7 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
         p.add_argument("--name", required=True, help="the name as it should be printed")
         p.set_defaults(func=cmd_correct)
 
-    return [certificates_cli.register, register_correct, platform_cli.register, accounts_cli.register]
+    return [certificates_cli.register, register_correct, platform_cli.register, accounts_cli.register, data_cli.register]
 
 
 def _session_factory() -> Callable[[], Session] | None:
