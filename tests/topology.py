@@ -228,3 +228,56 @@ async def answer_one(tab: Tab, render: rerun_cost.Render, seed: int = 0) -> reru
     nxt = render.button("Continue", "See your results")
     assert nxt is not None, f"no feedback after submitting: {render.errors or render.texts[:6]}"
     return await tab.run(trigger=nxt)
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of its own in a temporary folder, run as ``nobody`` (never the shared server).
+
+    Debian's initdb/pg_ctl refuse to run as root, and CI runs as root: hence runuser. ``stop()`` and
+    ``start()`` take the server away and bring it back with the data in place.
+    """
+
+    def __init__(self) -> None:
+        import tempfile
+
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not bins:
+            if os.environ.get("CI") == "true":
+                pytest.fail("PostgreSQL's server binaries are missing in CI (Debian package postgresql)")
+            pytest.skip("PostgreSQL server binaries not installed (/usr/lib/postgresql/*/bin)")
+        self.bin = bins[-1].parent
+        self.dir = Path(tempfile.mkdtemp(prefix="cpd-pg-", dir="/tmp"))
+        self.port = free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            if not shutil.which("runuser"):
+                pytest.skip("runuser is needed to run PostgreSQL as a non-root user")
+            shutil.chown(self.dir, "nobody", "nogroup")
+            self.as_user = ["runuser", "-u", "nobody", "--"]
+        self._run("initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+        self.start()
+
+    def _run(self, tool: str, *args: str) -> None:
+        done = subprocess.run([*self.as_user, str(self.bin / tool), *args], capture_output=True, text=True,
+                              cwd=self.dir, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"{tool} failed: {done.stdout}\n{done.stderr}")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-o", opts, "-l", str(self.dir / "log"), "-w", "-t", "60",
+                  "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+    def destroy(self) -> None:
+        try:
+            self.stop()
+        except RuntimeError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
