@@ -234,3 +234,32 @@ def delete_abandoned(factory: sessionmaker[Session], days: int, *, now: datetime
             audit.append(session, "retention.delete_abandoned", now=now,
                          details={"days": days, "attempts_deleted": len(attempt_ids), "learners_deleted": len(orphans)})
     return RetentionRun(len(attempt_ids), len(orphans))
+
+
+@dataclass(frozen=True)
+class LearnerMatch:
+    id: str
+    name: str
+    created_at: datetime
+    attempts: int
+
+
+def find_learners(factory: sessionmaker[Session], email: str) -> list[LearnerMatch]:
+    """Learner records with this e-mail address (each start of the module may have made one), newest first."""
+    needle = (email or "").strip().lower()
+    if not needle:
+        return []
+    with factory() as session:
+        rows = session.execute(
+            select(Learner.id, Learner.name, Learner.created_at, func.count(Attempt.id))
+            .outerjoin(Attempt, Attempt.learner_id == Learner.id)
+            .where(func.lower(Learner.email) == needle)
+            .group_by(Learner.id, Learner.name, Learner.created_at)
+            .order_by(Learner.created_at.desc())
+        ).all()
+    return [LearnerMatch(r[0], r[1], r[2], int(r[3])) for r in rows]
+
+
+def learner_of_attempt(factory: sessionmaker[Session], attempt_id: str) -> str | None:
+    with factory() as session:
+        return session.scalar(select(Attempt.learner_id).where(Attempt.id == attempt_id))
