@@ -263,3 +263,26 @@ def find_learners(factory: sessionmaker[Session], email: str) -> list[LearnerMat
 def learner_of_attempt(factory: sessionmaker[Session], attempt_id: str) -> str | None:
     with factory() as session:
         return session.scalar(select(Attempt.learner_id).where(Attempt.id == attempt_id))
+
+
+RETENTION_EVERY_SECONDS = 3600.0
+
+
+def retention_loop(factory: sessionmaker[Session], days: int, stop: Any, *,
+                   every: float = RETENTION_EVERY_SECONDS) -> None:
+    """For ``python -m cpd worker``: delete abandoned attempts now and then every ``every`` seconds until ``stop``.
+
+    Several workers may run it at once: a second pass finds nothing left to delete.
+    """
+    import logging
+
+    log = logging.getLogger("cpd.retention")
+    while not stop.is_set():
+        try:
+            run = delete_abandoned(factory, days)
+            if run.attempts_deleted:
+                log.info("retention: deleted %d abandoned attempt(s), %d learner record(s)", run.attempts_deleted,
+                         run.learners_deleted)
+        except Exception:  # noqa: BLE001 - the database was away: try again next time, never stop the worker
+            log.exception("retention: a pass failed; trying again in %.0f s", every)
+        stop.wait(every)

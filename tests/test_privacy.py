@@ -156,3 +156,26 @@ def test_cli_export_erase_and_retention(store, mini, capsys, tmp_path):
     assert cmd_learner_export(argparse.Namespace(session_factory=store, learner_id=learner_id, out=None)) == 1
     assert cmd_retention_run(argparse.Namespace(session_factory=store, days=30)) == 0
     assert "deleted 0 attempt(s)" in capsys.readouterr().out
+
+
+def test_the_worker_loop_deletes_abandoned_attempts_until_stopped(store, mini):
+    import threading
+
+    from cpd.privacy import retention_loop
+
+    _, old = attempts.start_attempt(store, mini, ZOE, pretest=False, now=datetime.now(UTC) - timedelta(days=10))
+    stop = threading.Event()
+    thread = threading.Thread(target=retention_loop, args=(store, 7, stop), kwargs={"every": 0.05})
+    thread.start()
+    try:
+        for _ in range(200):
+            with store() as s:
+                if s.get(Attempt, old.attempt_id) is None:
+                    break
+            threading.Event().wait(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    with store() as s:
+        assert s.get(Attempt, old.attempt_id) is None
