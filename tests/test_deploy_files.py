@@ -53,6 +53,7 @@ def test_compose_runs_replicas_postgres_the_worker_a_migrate_step_and_the_proxy(
         env = services[name]["environment"]
         assert env["CPD_DATABASE_URL"].startswith("postgresql+psycopg://") and "@postgres:5432/" in env["CPD_DATABASE_URL"]
         assert env["CPD_OUTBOX_WORKER_IN_APP"] == "false"  # one worker service sends the mail
+        assert "STREAMLIT_SERVER_COOKIE_SECRET" in env  # the same on every replica
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     for name in ("postgres", "app", "worker", "proxy"):
