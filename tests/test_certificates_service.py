@@ -201,6 +201,10 @@ def test_cli_verify_checks_database_status(tmp_path, session_factory, design, pr
     code, out, _ = _run(["certificate", "revoke", cert_id, "--reason", "Attempt invalidated"], capsys,
                         session_factory=session_factory)
     assert code == 0 and "revoked" in out
+    with session_factory() as session:  # a revocation from the shell is in the deployment's audit chain too
+        from cpd import audit
+        assert [e.action for e in audit.recent(session, None)][:1] == ["certificate.revoke"]
+        assert all(report.ok for report in audit.verify(session))
     code, out, _ = _run(["verify", str(tmp_path / "c.pdf"), "--public-key", pub], capsys, session_factory=session_factory)
     assert code == 1 and "REVOKED" in out and "Attempt invalidated" in out
     code, out, _ = _run(["verify", str(tmp_path / "c.pdf"), "--public-key", pub, "--offline"], capsys,

@@ -13,7 +13,10 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 from cpd.certificates.bundle import bundle_bytes, sign_record
 from cpd.certificates.design import DesignError, load_design
@@ -91,13 +94,12 @@ def _revoke(args: argparse.Namespace) -> int:
     if factory is None:
         print("error: revoking needs the database, which this command was not given", file=sys.stderr)
         return 2
-    from cpd.certificates.service import CertificateStateError, revoke
+    from cpd.admin import revoke_certificate
+    from cpd.certificates.service import CertificateStateError
 
-    try:
-        with factory() as session:
-            row = revoke(session, args.id, args.reason)
-            session.commit()
-            print(f"revoked {terminal_safe(row.id)} at {row.revoked_at:%Y-%m-%d %H:%M} UTC: {terminal_safe(row.revoked_reason)}")
+    try:  # the same door as the Administration page: the revocation and its audit entry in one transaction
+        row = revoke_certificate(cast("sessionmaker[Session]", factory), args.id, args.reason)
+        print(f"revoked {terminal_safe(row.id)} at {row.revoked_at:%Y-%m-%d %H:%M} UTC: {terminal_safe(row.revoked_reason)}")
     except (CertificateStateError, ValueError) as exc:
         print(f"error: {terminal_safe(exc)}", file=sys.stderr)
         return 1

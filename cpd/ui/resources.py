@@ -19,7 +19,8 @@ from cpd.storage.db import open_store
 log = logging.getLogger("cpd")
 
 
-SECRET_SETTINGS = {"CPD_SIGNING_KEY_PEM": "signing_key_pem", "CPD_ADMIN_PASSWORD_HASH": "admin_password_hash"}
+SECRET_SETTINGS = {"CPD_SIGNING_KEY_PEM": "signing_key_pem", "CPD_ADMIN_PASSWORD_HASH": "admin_password_hash",
+                   "CPD_SMTP_URL": "smtp_url"}
 
 
 @st.cache_resource(show_spinner=False)
