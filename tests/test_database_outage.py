@@ -12,6 +12,7 @@ from mini_answers import LEARNER, RIGHT
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from topology import App, Tab, Target, ThrowawayPostgres, answer_one, app_env, start_attempt
+from topology import run as run_async
 
 from cpd import attempts
 from cpd.certificates.keys import write_private_key
@@ -84,7 +85,7 @@ def test_the_learner_sees_could_not_save_retrying_and_the_answer_is_kept_once(cl
                     after = await answer_one(tab, after, seed=3)
                 return tab.token, during, waited
 
-        token, during, waited = asyncio.run(main())
+        token, during, waited = run_async(main())
         assert any("Could not save your answer just now" in t and "Retrying" in t for t in during.texts), during.texts
         assert waited >= 2.0
         with store() as s:

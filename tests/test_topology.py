@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import sessionmaker
 from topology import App, Proxy, Tab, Target, answer_one, first_visit, start_attempt
+from topology import run as run_async
 
 from cpd.certificates.keys import write_private_key
 from cpd.storage.tables import Attempt, Response
@@ -101,7 +102,7 @@ def test_both_replicas_serve_and_each_browser_stays_on_one(cluster):
     async def main():
         return await asyncio.gather(*(_learner(proxy, apps, i, answers=2) for i in range(8)))
 
-    learners = asyncio.run(main())
+    learners = run_async(main())
     served = proxy.served()
     by_route: dict[str, set[str]] = {}
     for _request, route, upstream in served:
@@ -140,7 +141,7 @@ def test_two_replicas_taking_the_same_answer_at_once_count_it_once(cluster):
                 await tab.__aexit__(None, None, None)
         return token, results
 
-    token, results = asyncio.run(main())
+    token, results = run_async(main())
     attempt_id = _attempt_of(factory, token)
     assert _responses(factory, attempt_id) == 2  # the first answer, and this one once
     got_feedback = [r.button("Continue", "See your results") is not None for r in results]
@@ -155,7 +156,7 @@ def test_a_replica_killed_mid_attempt_its_learners_carry_on_through_the_other(cl
     async def before():
         return await asyncio.gather(*(_learner(proxy, apps, 200 + i, answers=1) for i in range(6)))
 
-    learners = asyncio.run(before())
+    learners = run_async(before())
     home = {route: up for request, route, up in proxy.served() if request.startswith(STREAM)}
     victim = apps[0]
     on_victim = [learner for learner in learners if home[learner[0]] == f"127.0.0.1:{victim.port}"]
@@ -170,7 +171,7 @@ def test_a_replica_killed_mid_attempt_its_learners_carry_on_through_the_other(cl
                 assert render.button("Submit answer") is not None, render.texts[:6]
                 await answer_one(tab, render, seed=7)
 
-    asyncio.run(after())
+    run_async(after())
     for _cookie, token, _ in on_victim:
         assert _responses(factory, _attempt_of(factory, token)) == 2  # nothing lost, nothing twice
     survivor = f"127.0.0.1:{apps[1].port}"
@@ -196,7 +197,7 @@ def test_the_app_killed_mid_attempt_and_restarted_the_learner_resumes_with_nothi
                 render = await answer_one(tab, render, seed=2)
                 return tab.token, render
 
-        token, render = asyncio.run(first())
+        token, render = run_async(first())
         app.kill9()
         app.start()
 
@@ -208,7 +209,7 @@ def test_the_app_killed_mid_attempt_and_restarted_the_learner_resumes_with_nothi
                     screen = await answer_one(tab, screen, seed=3)
                 return screen
 
-        done = asyncio.run(resume())
+        done = run_async(resume())
         attempt_id = _attempt_of(factory, token)
         with factory() as s:
             attempt = s.get(Attempt, attempt_id)

@@ -281,3 +281,13 @@ class ThrowawayPostgres:
         except RuntimeError:
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run(coro):  # noqa: ANN001, ANN201 - a coroutine and its result
+    """``asyncio.run`` on a thread of its own: Playwright's sync API (the browser tests' session fixture) keeps an
+    event loop running on the main thread for the rest of the session, where ``asyncio.run`` would refuse."""
+    import asyncio
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
