@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -38,32 +39,34 @@ def _start_app(data_dir: Path, timeout: float = 90) -> subprocess.CompletedProce
     return subprocess.run(cmd, env=env, cwd="/tmp", capture_output=True, text=True, timeout=timeout)
 
 
-def test_an_unwritable_data_folder_is_named_at_start(tmp_path):
-    data = tmp_path / "data"
+@pytest.fixture
+def reachable_dir():
+    """A folder straight under /tmp that ``nobody`` can reach (pytest's own folders are private to their owner)."""
+    path = Path(tempfile.mkdtemp(prefix="cpd-start-", dir="/tmp"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_an_unwritable_data_folder_is_named_at_start(reachable_dir):
+    data = reachable_dir / "data"
     data.mkdir(mode=0o555)
     data.chmod(0o555)  # nobody (and a non-root user) may read it but not write
-    tmp_path.chmod(0o755)
-    for parent in tmp_path.parents:  # pytest's folders are private to root: let nobody reach this one
-        if str(parent).startswith(("/tmp/pytest-of-", "/tmp/")) and parent != Path("/tmp"):
-            parent.chmod(parent.stat().st_mode | 0o005)
     run = _start_app(data)
     assert run.returncode == 1, run.stdout + run.stderr
     assert f"the data folder {data} is not writable by user" in run.stderr
     assert "CPD_DATA_DIR" in run.stderr and "Traceback" not in run.stderr
 
 
-def test_a_full_disk_is_named_at_start(tmp_path):
+def test_a_full_disk_is_named_at_start(reachable_dir):
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
-    disk = tmp_path / "disk"
+    disk = reachable_dir / "disk"
     disk.mkdir()
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs", str(disk)],
                       capture_output=True).returncode != 0:
         pytest.skip("cannot mount a tmpfs here")
     try:
-        for parent in [tmp_path, *tmp_path.parents]:
-            if str(parent).startswith("/tmp/") :
-                parent.chmod(parent.stat().st_mode | 0o005)
         with open(disk / "filler", "wb") as fh:
             try:
                 while True:
