@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from cpd.content.loader import load_content, resolve_module
+from cpd.content.loader import ContentSet, load_content, resolve_module
 from cpd.content.timing import estimate
 from cpd.settings import get_settings
 from cpd.storage.db import open_store
@@ -21,6 +21,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [settings.modules_dir, settings.questions_dir]
     content = load_content(paths)
     if content.errors:
+        if not args.json:
+            _print_item_writing(content)  # the figures behind any item-writing error
         for err in content.errors:
             print(err, file=sys.stderr)
         n = len(content.errors)
@@ -41,7 +43,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 f"  {module_id} {module.version}: claims {module.cpd_hours:g} CPD h / {module.estimated_minutes} min; "
                 f"reading and deciding take about {est.minutes:g} min ({est.cpd_hours:g} h)"
             )
+            _print_item_writing(content, module_id)
     return 0
+
+
+def _print_item_writing(content: ContentSet, module_id: str | None = None) -> None:
+    """The item-writing summary (``cpd.content.item_writing``) of one module, or of every module it was computed for."""
+    for mid, summary in sorted(content.writing.items()):
+        if module_id not in (None, mid):
+            continue
+        print(f"  {mid} item writing:" if module_id is None else "    item writing:")
+        for line in summary.lines():
+            print(f"      {line}" if module_id else f"    {line}")
 
 
 def build_parser(extensions: Sequence[Callable[[argparse._SubParsersAction], None]] = ()) -> argparse.ArgumentParser:
@@ -83,9 +96,10 @@ def cmd_correct(args: argparse.Namespace) -> int:
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from cpd import data_cli, platform_cli
+    from cpd import data_cli, platform_cli, reports_cli
     from cpd.accounts import cli as accounts_cli
     from cpd.certificates import cli as certificates_cli
+    from cpd.interop import cli as interop_cli
 
     def register_correct(sub: argparse._SubParsersAction) -> None:
         p = sub.add_parser("correct-name", help="issue a corrected certificate (new version) for a misspelt name")
@@ -93,7 +107,8 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
         p.add_argument("--name", required=True, help="the name as it should be printed")
         p.set_defaults(func=cmd_correct)
 
-    return [certificates_cli.register, register_correct, platform_cli.register, accounts_cli.register, data_cli.register]
+    return [certificates_cli.register, register_correct, platform_cli.register, accounts_cli.register,
+            interop_cli.register, reports_cli.register, data_cli.register]
 
 
 def _session_factory() -> Callable[[], Session] | None:

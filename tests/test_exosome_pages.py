@@ -66,3 +66,12 @@ def test_the_whole_exosome_module_through_the_pages_passes_and_issues_a_certific
     at = next(b for b in at.button if b.label == "Submit evaluation").click().run()
     assert not at.exception
     assert "Your certificate" in [h.value for h in at.subheader]
+
+
+def test_the_start_page_shows_the_last_review_date_and_the_jurisdictions_covered(app):
+    module = load_module([ROOT / "modules", ROOT / "questions"], "exosome-safety").module
+    at = AppTest.from_file(str(ROOT / "cpd" / "ui" / "main.py"), default_timeout=60).run()
+    assert at.caption[0].value == (
+        f"Content last reviewed {module.last_review_date:%d %B %Y} · Regulation covered as of that date: "
+        "United States, European Union, United Kingdom, Japan"
+    )

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from cpd.behaviours import certainty
 from cpd.content.loader import load_module
 from cpd.content.models import Item
-from cpd.items.base import Choice, InvalidResponse, ItemType, as_shown
+from cpd.items.base import Choice, InvalidResponse, ItemType, OptionSet, as_shown
 from cpd.items.registry import TYPES, type_of
 from cpd.scoring import score_item
 from cpd.ui.item_forms import form_module
@@ -47,6 +47,10 @@ def test_every_registered_type_provides_every_hook_a_form_and_an_example(name):
     assert item_type.name == name and item_type.label
     item = example(name)  # the content union routes the type tag to this type's model
     assert type(item) is item_type.model and type_of(item) is item_type
+    assert "option_sets" in ItemType.__abstractmethods__  # a type cannot register without saying what it offers
+    sets = item_type.option_sets(item)
+    assert sets and all(isinstance(s, OptionSet) for s in sets)
+    assert item_type.lead_ins(item)
     form = form_module(name)
     assert isinstance(form.HINT, str) and form.HINT
     assert callable(form.draw) and callable(form.widgets)
@@ -147,6 +151,35 @@ def test_the_public_view_does_not_depend_on_the_key(item):
     assert not any(p.rationale in shown for p in t.feedback_parts(item, t.sample_responses(item).correct)[0])
 
 
+def _at(data, where):
+    for step in where:
+        data = data[step]
+    return data
+
+
+@pytest.mark.parametrize("item", ALL_ITEMS, ids=lambda i: i.id)
+def test_option_sets_are_what_the_learner_reads_with_the_items_own_key(item):
+    """The item-writing rules read option sets: texts the learner is shown, each at its place, keyed as scored."""
+    t = type_of(item)
+    data = item.model_dump()
+    shown = json.dumps(dataclasses.asdict(t.public_view(item, as_shown)), ensure_ascii=False)
+    right = {c.category for c in t.classify(item, t.sample_responses(item).correct) if c.fraction == 1.0}
+    flipped = {s.name: s for s in t.option_sets(_without_key(item))}
+    for s in t.option_sets(item):
+        assert len(s.options) >= 2
+        for o in s.options:
+            assert _at(data, o.where) == o.text  # errors point at this place in the file
+            assert json.dumps(o.text, ensure_ascii=False)[1:-1] in shown
+        keyed = [o for o in s.options if o.keyed]
+        if s.one_best:
+            assert len(keyed) == 1 and all(o.keyed is False for o in s.options if o not in keyed)
+        assert {o.id for o in keyed} <= right  # keyed = what the correct response chooses
+        # the flags follow the key: change the key and every keyed/distractor flag turns over
+        assert [o.keyed for o in flipped[s.name].options] == [None if o.keyed is None else not o.keyed for o in s.options]
+    for where, text in t.lead_ins(item):
+        assert _at(data, where) == text and text
+
+
 def test_the_public_view_takes_the_attempts_order():
     item = example("select_all")
     reverse = type_of(item).public_view(item, lambda choices, salt: tuple(reversed(choices)))
@@ -242,3 +275,52 @@ def test_a_rooms_answers_are_counted_per_option_row_or_part():
         {"fever": {"report": 1, "watch": 1}, "pink": {"report": 1}}
     assert distribution(example("rationale_pair"), [{"action": "use", "reason": "trace"}]) == \
         {"action": {"use": 1}, "reason": {"trace": 1}}
+
+
+# --- interchange hooks: every type goes to GIFT and to QTI 3.0 and comes back the same ------------
+
+def _common(item) -> dict:
+    from cpd.items.base import ItemBase
+
+    return item.model_dump(mode="json", include=set(ItemBase.model_fields), exclude_defaults=True)
+
+
+@pytest.mark.parametrize("item", ALL_ITEMS, ids=lambda i: i.id)
+def test_each_item_comes_back_from_its_own_gift_answers(item):
+    t = type_of(item)
+    body = t.gift_export(item)
+    assert body.answers and all(a.text for a in body.answers)
+    back = ITEM.validate_python({**_common(item), **t.gift_import(body)})
+    assert back == item
+
+
+@pytest.mark.parametrize("item", ALL_ITEMS, ids=lambda i: i.id)
+def test_each_items_gift_weights_score_its_samples_as_we_do(item):
+    """Moodle scores a GIFT question by its answer weights: a one-right-answer form earns 100 % only for that
+    answer; a weighted form sums the chosen weights, floored at 0. Ours must agree on full marks."""
+    body = type_of(item).gift_export(item)
+    if body.matching:  # each sub-question an equal share: full marks only when all rows are right
+        assert all(a.fraction == 100 for a in body.answers)
+    elif body.one_right:
+        assert sum(a.fraction == 100 for a in body.answers) == 1
+    else:
+        assert sum(a.fraction for a in body.answers if a.fraction > 0) == pytest.approx(100, abs=0.001)
+
+
+@pytest.mark.parametrize("item", ALL_ITEMS, ids=lambda i: i.id)
+def test_each_item_goes_to_a_valid_qti_item_that_scores_as_we_do_and_comes_back(item):
+    from lxml import etree
+    from qti_support import errors, item_schema, run_response_processing
+
+    from cpd.interop import qti
+
+    node = qti.item_element(item)
+    assert errors(item_schema(), qti.xml_bytes(node)) == []
+    t = type_of(item)
+    samples = t.sample_responses(item)
+    for response in filter(None, (samples.correct, samples.partial, samples.wrong)):
+        ours = t.score(item, response)
+        outcomes = run_response_processing(node, t.qti_response(item, response))
+        assert (outcomes["SCORE"], outcomes["MAXSCORE"]) == (ours.points, ours.max_points), response
+    back = ITEM.validate_python(qti.read_item(etree.fromstring(qti.xml_bytes(node))))
+    assert back == item

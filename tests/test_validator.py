@@ -115,7 +115,7 @@ stages:
             correct: true
             rationale: Because.
           - id: b
-            text: Ask for nothing
+            text: Ask for a price
             rationale: Because not.
 """
 
@@ -522,7 +522,14 @@ def test_cli_validate_exits_0_and_prints_a_summary_for_valid_content():
         "OK: 1 module(s), 1 case(s), 4 item(s) "
         "(matrix 1, rationale_pair 1, select_all 1, single_best 1), 3 reference(s)"
     )
-    assert len(per_module) == 1 and per_module[0].strip().startswith("mini 1.0.0: claims 0.25 CPD h / 10 min")
+    assert per_module[0].strip().startswith("mini 1.0.0: claims 0.25 CPD h / 10 min")
+    assert [line.strip() for line in per_module[1:]] == [
+        "item writing:",
+        "key is the longest option in 1 of 3 single-answer sets (chance 1.3, limit 3.3): ok",
+        "longest option at most 1.50 x the mean of the others (limit 1.5): ok",
+        "absolute words in 0 of 6 distractors and 0 of 5 keys: ok",
+        "'of the above' or 'nothing' options: 0; negatives in lower case: 0: ok",
+    ]
 
 
 def test_cli_validate_json_prints_one_object_with_the_counts():
@@ -572,3 +579,191 @@ def test_a_pass_mark_with_two_decimals_is_refused(content_dir):
     edit(module, "pass_mark: 70", "pass_mark: 69.95")
     content = load_content([content_dir])
     assert any(e.where == "pass_mark" and "one decimal" in e.message for e in content.errors)
+
+
+# --------------------------------------------------------------------------- item-writing rules (NBME style)
+# tests/fixtures/item-writing passes every rule with little to spare (its case file gives the word counts);
+# each test breaks one rule in a copy and checks every error it causes, and that nothing else is reported.
+
+WRITING = Path(__file__).resolve().parent / "fixtures" / "item-writing"
+WCASE = Path("questions/writing-case.yaml")
+
+
+@pytest.fixture
+def writing_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "writing"
+    shutil.copytree(WRITING, root)
+    return root
+
+
+def assert_only(content: ContentSet, path: Path, expected: dict[str, tuple[str, list[str]]]) -> None:
+    """The errors are exactly ``expected`` (where -> (text on the line, words in the message)), each on its line."""
+    listing = "\n".join(map(str, content.errors)) or "(no errors)"
+    assert sorted(e.where for e in content.errors) == sorted(expected), listing
+    for where, (needle, words) in expected.items():
+        assert_error(content, path, line_of(path, needle), where, *words)
+
+
+def test_the_item_writing_fixture_passes_every_rule():
+    content = load_content([WRITING])
+    assert content.errors == []
+    s = content.writing["writing"]
+    assert (s.key_longest, s.one_best_sets, s.chance) == (4, 8, 2.5)  # limit 4.5: one more key would break it
+    assert (s.distractors_absolute, s.distractors, s.keys_absolute, s.keys) == (0, 22, 1, 10)
+    # Not flagged: the matrix's columns (1 and 5 words: every column is right for some row, so length points
+    # nowhere), and s2's "is not a drug" (a scenario sentence before the question, not the question).
+    assert s.worst_ratio == pytest.approx(5 / 4)  # the pair: a distractor of 5 words beside a key of 4
+
+
+def test_a_key_that_is_the_longest_too_often_is_reported_at_every_longest_key(writing_dir):
+    case = writing_dir / WCASE
+    edit(case, "text: Note the lot and report,", "text: Note the lot and report it,")  # s5: key 6 words, ties 6
+    content = load(writing_dir)
+    why = ["the keyed option is the longest", "in 5 of 8 single-answer sets, more than chance (2.50) + 2"]
+    assert_only(content, case, {
+        "stages[0].items[0].options[0].text": ("text: Use it only within a trial", ["(6 words; the others 5, 5, 5)", *why]),
+        "stages[0].items[1].options[0].text": ("text: The certificate of analysis per lot", why),
+        "stages[0].items[2].options[0].text": ("text: The donor screening and testing record", why),
+        "stages[0].items[3].options[0].text": ("text: Sterility and endotoxin results", why),
+        "stages[0].items[4].options[0].text": ("text: Note the lot and report it", ["(6 words; the others 6, 5, 5)", *why]),
+    })
+    assert str(content.errors[-1]).startswith(f"{content.errors[-1].file}:{line_of(case, 'Note the lot and report it')}: "
+                                              "stages[0].items[4].options[0].text: the keyed option is the longest")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "words"),
+    [
+        ("text: Write it in your own diary,", "text: Write it in your own paper diary at home,",
+         "stages[0].items[4].options[1].text", ["9 words, 1.80 x the mean of the others (5.0)", "at most 1.5 x"]),
+        ("text: Her star sign,", "text: Her star sign and her favourite colour,",
+         "stages[1].items[1].options[3].text", ["7 words, 1.91 x the mean of the others (3.7)"]),
+        ("text: Ask her to come back,", "text: Ask her to come back next week,",
+         "stages[1].items[0].actions[1].text", ["7 words, 1.75 x the mean of the others (4.0)"]),
+    ],
+    ids=["single-best distractor", "select-all option", "rationale-pair action"],
+)
+def test_an_option_longer_than_one_and_a_half_times_the_others_is_reported_at_it(writing_dir, old, new, where, words):
+    case = writing_dir / WCASE
+    edit(case, old, new)
+    assert_only(load(writing_dir), case, {where: (new.rstrip(","), ["the longest option has", *words])})
+
+
+ABSOLUTE_EDITS = [  # same word counts, the qualifier made absolute
+    ("text: Swelling usually settles by itself,", "text: Swelling always settles by itself,", "stages[1].items[0].reasons[1].text"),
+    ("text: Particle counts from usual tracking,", "text: Particle counts never show infection,", "stages[0].items[3].options[1].text"),
+    ("text: The rep's usual opinion,", "text: The rep's every opinion,", "stages[1].items[1].options[2].text"),
+]
+
+
+def test_absolute_words_commoner_in_distractors_than_in_keys_are_reported_at_each_distractor(writing_dir):
+    case = writing_dir / WCASE
+    for old, new, _ in ABSOLUTE_EDITS:
+        edit(case, old, new)
+    content = load(writing_dir)
+    why = "3 of 22 distractors carry one against 1 of 10 keys"  # 14 % against 10 %
+    assert_only(content, case, {
+        where: (new.rstrip(","), [f"absolute word {word!r} in a distractor", why])
+        for (_, new, where), word in zip(ABSOLUTE_EDITS, ["always", "never", "every"], strict=True)
+    })
+
+
+def test_absolute_words_no_commoner_in_distractors_than_in_keys_pass(writing_dir):
+    case = writing_dir / WCASE
+    for old, new, _ in ABSOLUTE_EDITS[:2]:  # 2 of 22 distractors (9 %) against 1 of 10 keys (10 %)
+        edit(case, old, new)
+    content = load(writing_dir)
+    assert content.errors == []
+    assert content.writing["writing"].distractors_absolute == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("None of the above", "catch-all option 'none of the above'"),
+        ("All of the above", "catch-all option 'all of the above'"),
+        ("Nothing; the label is enough", "catch-all option 'nothing' (it works as 'none of the above')"),
+    ],
+)
+def test_a_catch_all_option_is_reported_at_it(writing_dir, text, words):
+    case = writing_dir / WCASE
+    edit(case, "text: Approval is a mere formality,", f"text: {text},")  # s6, a distractor of 5 words
+    assert_only(load(writing_dir), case, {"stages[0].items[5].options[3].text": (f"text: {text}", [words, "specific"])})
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "word"),
+    [
+        ("stem: Which record shows where", "stem: Which record does not show where", "stages[0].items[2].stem", "'not'"),
+        ("stem: Which test result bears on", "stem: All EXCEPT one bear on infection. Which result does not bear on",
+         "stages[0].items[3].stem", "'not'"),
+        ("action_prompt: What do you do first?", "action_prompt: What don't you do first?",
+         "stages[1].items[0].action_prompt", '"don\'t"'),
+    ],
+    ids=["stem", "question after a scenario", "rationale-pair prompt"],
+)
+def test_a_negative_question_in_lower_case_is_reported_at_it(writing_dir, old, new, where, word):
+    case = writing_dir / WCASE
+    edit(case, old, new)
+    assert_only(load(writing_dir), case, {where: (new, [f"negative {word} in the question in lower case", "NOT"])})
+
+
+def test_a_negative_question_in_capitals_passes(writing_dir):
+    edit(writing_dir / WCASE, "stem: Which record shows where", "stem: Which record does NOT show where")
+    edit(writing_dir / WCASE, "stem: Which test result bears on", "stem: All EXCEPT one bear on")
+    assert load(writing_dir).errors == []
+
+
+def test_cli_validate_prints_the_item_writing_summary_and_fails_on_a_broken_rule(writing_dir):
+    proc = run_cli(str(WRITING))
+    assert proc.returncode == 0, proc.stderr
+    assert "key is the longest option in 4 of 8 single-answer sets (chance 2.5, limit 4.5): ok" in proc.stdout
+
+    case = writing_dir / WCASE
+    edit(case, "text: Approval is a mere formality,", "text: None of the above,")
+    proc = run_cli(str(writing_dir))
+    assert proc.returncode == 1
+    assert "'of the above' or 'nothing' options: 1; negatives in lower case: 0: FAILS" in proc.stdout
+    assert proc.stderr.splitlines() == [
+        f"{case}:{line_of(case, 'text: None of the above')}: stages[0].items[5].options[3].text: "
+        "catch-all option 'none of the above': offer a specific, plausible alternative instead",
+        "1 error in the content",
+    ]
+
+
+# --------------------------------------------------------------------------- jurisdictions
+
+
+def test_jurisdictions_are_optional_and_listed_as_plain_names(content_dir):
+    assert load(content_dir).modules["mini"].jurisdictions == []  # a module stating no regulatory status
+    edit(content_dir / MODULE, "last_review_date: 2026-06-01\n",
+         "last_review_date: 2026-06-01\njurisdictions: [United States, Japan]\n")
+    assert load(content_dir).modules["mini"].jurisdictions == ["United States", "Japan"]
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("[Japan, japan]", ["jurisdiction 'japan' is listed twice"]),
+    ('["Japan "]', ["plain name", "'Japan '"]),
+    ("[Japan, '']", ["at least 1 character"]),
+])
+def test_a_duplicate_or_blank_jurisdiction_is_rejected(content_dir, value, words):
+    module = content_dir / MODULE
+    edit(module, "last_review_date: 2026-06-01\n", f"last_review_date: 2026-06-01\njurisdictions: {value}\n")
+    content = load(content_dir)
+    where = "jurisdictions[1]" if "''" in value else "jurisdictions"
+    assert_error(content, module, line_of(module, "jurisdictions:"), where, *words)
+
+
+@pytest.mark.parametrize(("stem", "flagged"), [
+    ("Which is not a purity measure?", ["not"]),
+    ("Which is NOT a purity measure?", []),
+    ("All EXCEPT one are purity measures. Which isn't?", ["isn't"]),
+    ("The rep says it is not a drug. What do you ask first?", []),  # the scenario, not the question
+    ("Which requests, at least, would you make?", []),  # "at least" is not a negative
+    ("Which is least likely to be contaminated?", ["least"]),
+    ("The rep says it is not a drug", ["not"]),  # the last sentence is the question even without '?'
+])
+def test_only_the_questions_lead_in_is_read_for_a_lower_case_negative(stem, flagged):
+    from cpd.content.item_writing import lower_case_negatives
+
+    assert lower_case_negatives(stem) == flagged

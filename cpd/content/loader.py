@@ -16,8 +16,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from cpd.content import item_writing
 from cpd.content.models import Case, EvidenceStrength, Item, Module, Reference
 from cpd.content.yaml_source import ContentError, YamlDocument, read_yaml
+from cpd.items.registry import type_of
+
+Site = tuple[YamlDocument, tuple[str | int, ...]]  # an item's file and its place in it
 
 
 @dataclass
@@ -25,6 +29,8 @@ class ContentSet:
     modules: dict[str, Module] = field(default_factory=dict)
     cases: dict[str, Case] = field(default_factory=dict)
     errors: list[ContentError] = field(default_factory=list)
+    # Item-writing figures per module id, for modules whose cases all loaded (``cpd.content.item_writing``).
+    writing: dict[str, item_writing.Summary] = field(default_factory=dict)
     _docs: dict[str, YamlDocument] = field(default_factory=dict)  # by "module:<id>" / "case:<id>"
     _failed_cases: set[str] = field(default_factory=set)  # ids of case files that did not validate
 
@@ -98,7 +104,12 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _pydantic_errors(doc: YamlDocument, exc: ValidationError) -> list[ContentError]:
+def pydantic_errors(doc: YamlDocument, exc: ValidationError, prefix: tuple[Any, ...] = ()) -> list[ContentError]:
+    """A pydantic error list in authors' terms, each at its file, line and field (``prefix``: where the data sat)."""
+    return _pydantic_errors(doc, exc, prefix)
+
+
+def _pydantic_errors(doc: YamlDocument, exc: ValidationError, prefix: tuple[Any, ...] = ()) -> list[ContentError]:
     out = []
     for err in exc.errors():
         msg = err["msg"].removeprefix("Value error, ")
@@ -106,7 +117,7 @@ def _pydantic_errors(doc: YamlDocument, exc: ValidationError) -> list[ContentErr
             msg = "is missing (required)"
         elif err["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling)"
-        out.append(doc.error(tuple(err["loc"]), msg))
+        out.append(doc.error((*prefix, *err["loc"]), msg))
     return out
 
 
@@ -205,6 +216,7 @@ def _cross_check(content: ContentSet) -> None:
         objectives = {o.id for o in module.objectives}
         cited: set[str] = set()
         module_items: set[str] = set()
+        writing_items: list[item_writing.Item[Site]] = []
         complete = True  # all its cases loaded: only then can "unused" be judged
         for ci, case_id in enumerate(module.cases):
             maybe_case = content.cases.get(case_id)
@@ -221,6 +233,8 @@ def _cross_check(content: ContentSet) -> None:
                 for ii, item in enumerate(stage.items):
                     base = ("stages", si, "items", ii)
                     module_items.add(item.id)
+                    kind = type_of(item)
+                    writing_items.append(item_writing.Item((cdoc, base), kind.lead_ins(item), kind.option_sets(item)))
                     if item.objective not in objectives:
                         errors.append(cdoc.error((*base, "objective"), f"unknown learning objective {item.objective!r} in module {module.id!r}"))
                     for loc, ids in item.evidence_sites():
@@ -237,6 +251,7 @@ def _cross_check(content: ContentSet) -> None:
                         )
         if not complete:
             continue
+        _check_item_writing(content, module.id, writing_items)
         for ri, ref in enumerate(module.references):
             if ref.id not in cited:
                 errors.append(mdoc.error(("references", ri, "id"), f"unused reference {ref.id!r}: no item cites it"))
@@ -246,6 +261,19 @@ def _cross_check(content: ContentSet) -> None:
     for case_id in content.cases:
         if case_id not in used_cases:
             errors.append(content._docs[f"case:{case_id}"].error(("id",), f"case {case_id!r} is not used by any module"))
+
+
+def _check_item_writing(content: ContentSet, module_id: str, items: list[item_writing.Item[Site]]) -> None:
+    """The item-writing rules over one module; a case two modules share is reported once."""
+    summary, findings = item_writing.review(module_id, items)
+    content.writing[module_id] = summary
+    shown = {str(e) for e in content.errors}
+    for f in findings:
+        doc, base = f.site
+        err = doc.error((*base, *f.where), f.message)
+        if str(err) not in shown:
+            shown.add(str(err))
+            content.errors.append(err)
 
 
 def resolve_module(content: ContentSet, module_id: str) -> LoadedModule:

@@ -135,6 +135,10 @@ class Module(Strict):
     release_date: date
     last_review_date: date
     termination_date: date
+    # Where the content's regulatory statements hold, as plain place names ("United States", "European
+    # Union"); the start page shows them beside the last review date. Leave it out only for a module that
+    # states no regulatory status: an empty list shows nothing.
+    jurisdictions: list[Annotated[str, Field(min_length=1, max_length=80)]] = Field(default_factory=list)
     accreditation: Accreditation
     delivery: Delivery = Delivery()
     pretest: list[Slug] = Field(default_factory=list)  # item ids asked before the cases, not counted
@@ -146,6 +150,18 @@ class Module(Strict):
     def _one_decimal(cls, v: float) -> float:
         if round(v, 1) != v:
             raise ValueError(f"the pass mark takes at most one decimal place (scores are shown to 0.1 %), got {v}")
+        return v
+
+    @field_validator("jurisdictions")
+    @classmethod
+    def _plain_distinct_names(cls, v: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for name in v:
+            if name != name.strip() or not name.strip() or any(ch in name for ch in "\n\r\t"):
+                raise ValueError(f"a jurisdiction is a plain name on one line, without surrounding spaces: {name!r}")
+            if name.casefold() in seen:
+                raise ValueError(f"jurisdiction {name!r} is listed twice")
+            seen.add(name.casefold())
         return v
 
     @field_validator("cpd_hours")

@@ -8,8 +8,11 @@ in (item analysis, live answer distributions), its feedback, its time estimate a
 sample responses for automatic checks. The engine calls these hooks through the
 registry (``cpd.items.registry``) and never asks which type it holds. When and how
 feedback shows, and certainty-based marking, are behaviours (``cpd.behaviours``)
-that apply to every type alike. Export and import hooks (GIFT, QTI) belong here too
-when they come.
+that apply to every type alike. Each type also says what it becomes in GIFT and in
+QTI 3.0 and how it is read back (``gift_export``/``gift_import``,
+``qti_export``/``qti_import``); the file formats themselves are ``cpd.interop``.
+``option_sets`` exposes the options with their key to the item-writing
+rules (``cpd.content.item_writing``), which never ask which type they read.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel, Field
 
 from cpd.content.fields import Slug, Strict, Text
+from cpd.interop.gift_model import GiftAnswer, GiftBody
+from cpd.interop.qti_xml import Element, QtiParts
 
 Response = Mapping[str, Any]
 
@@ -149,6 +154,34 @@ class Samples:
     invalid: Response  # refused with a message, never scored
 
 
+@dataclass(frozen=True)
+class WrittenOption:
+    """One option as the learner reads it, for the item-writing rules (``cpd.content.item_writing``)."""
+
+    id: str
+    text: str
+    keyed: bool | None  # the right answer, a distractor, or neither (a matrix column is right for some rows)
+    where: tuple[str | int, ...]  # the text's place inside the item, e.g. ("options", 2, "text"): errors point there
+
+
+@dataclass(frozen=True)
+class OptionSet:
+    """Options offered together for one decision, as a test-wise reader scans them for cues."""
+
+    name: str  # the field the options live in, e.g. "options", "actions"
+    options: tuple[WrittenOption, ...]
+    # Exactly one keyed option among k: counts for "the key is the longest" against a chance of 1/k.
+    one_best: bool
+    # The longest option may be at most 1.5 x the mean of the others (not for labels every row shares).
+    lengths_compared: bool = True
+
+
+def option_set(name: str, options: Sequence[Option], *, one_best: bool) -> OptionSet:
+    """The option set of a list of ``Option``: keyed where ``correct``."""
+    return OptionSet(name, tuple(WrittenOption(o.id, o.text, o.correct, (name, i, "text")) for i, o in enumerate(options)),
+                     one_best)
+
+
 def words(*texts: str | None) -> int:
     return sum(len(t.split()) for t in texts if t)
 
@@ -158,6 +191,30 @@ def pick(choice: Any, ids: Sequence[str], what: str) -> str:
     if not isinstance(choice, str) or choice not in ids:
         raise InvalidResponse(f"choose one {what}")
     return choice
+
+
+def gift_options(options: Sequence[Option], fractions: Sequence[float]) -> tuple[tuple[GiftAnswer, ...], dict[str, Any]]:
+    """Options as GIFT answers (rationale as the answer's feedback); ids and evidence for the ``@cpd`` comment."""
+    answers = tuple(GiftAnswer(o.text, f, o.rationale) for o, f in zip(options, fractions, strict=True))
+    return answers, {"options": [{"id": o.id, **({"evidence": o.evidence} if o.evidence else {})} for o in options]}
+
+
+def options_from_gift(body: GiftBody, key: str = "options") -> list[dict[str, Any]]:
+    """Options back from GIFT answers: right where the answer earns marks; ids and evidence from our comment,
+    else a, b, c... A foreign answer without feedback has no rationale: the draft says so when validated."""
+    known = list(body.extra.get(key) or [])
+    out: list[dict[str, Any]] = []
+    for i, answer in enumerate(body.answers):
+        meta = known[i] if i < len(known) else {"id": chr(ord("a") + i) if i < 26 else f"o{i + 1}"}
+        option: dict[str, Any] = {"id": meta["id"], "text": answer.text}
+        if answer.fraction > 0:
+            option["correct"] = True
+        if answer.feedback:
+            option["rationale"] = answer.feedback
+        if meta.get("evidence"):
+            option["evidence"] = list(meta["evidence"])
+        out.append(option)
+    return out
 
 
 M = TypeVar("M", bound=ItemBase)
@@ -201,6 +258,37 @@ class ItemType(ABC, Generic[M]):
     @abstractmethod
     def sample_responses(self, item: M) -> Samples:
         """A correct, a partly right (where possible), a wrong and an invalid response."""
+
+    @abstractmethod
+    def option_sets(self, item: M) -> tuple[OptionSet, ...]:
+        """The option sets a learner chooses among, with which option is keyed: what the item-writing rules read."""
+
+    def lead_ins(self, item: M) -> tuple[tuple[tuple[str | int, ...], str], ...]:
+        """The texts that ask the question, with their place in the item: a negative in them must be in capitals."""
+        return ((("stem",), item.stem),)
+
+    # --- interchange formats (cpd.interop) --------------------------------------------------------
+
+    @abstractmethod
+    def gift_export(self, item: M) -> GiftBody:
+        """The nearest GIFT answer set; what GIFT cannot hold goes in ``extra``, and ``lossy`` says what was bent."""
+
+    @abstractmethod
+    def gift_import(self, body: GiftBody) -> dict[str, Any] | None:
+        """This type's own fields from a GIFT answer set (ours, with ``extra``; or a foreign one), or None
+        when this type cannot read it. Fields the GIFT lacks are left out, for the validator to name."""
+
+    @abstractmethod
+    def qti_export(self, item: M) -> QtiParts:
+        """The nearest QTI 3.0 interaction(s), response declarations and the response rules that score as we do."""
+
+    @abstractmethod
+    def qti_import(self, body: Element, declarations: Sequence[Element]) -> dict[str, Any] | None:
+        """This type's own fields from a QTI item body and its response declarations, or None if it is not ours."""
+
+    @abstractmethod
+    def qti_response(self, item: M, response: Response) -> dict[str, Any]:
+        """A response of ours as the QTI response variables ``qti_export`` declares (for checking its rules)."""
 
     def check(self, item: M, response: Response) -> None:
         """Refuse (InvalidResponse) a response that is incomplete or does not fit, with the reason."""

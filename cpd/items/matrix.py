@@ -7,13 +7,15 @@ select-all: a row left out is a slip, not an answer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from cpd.content.fields import Slug, Strict, Text
+from cpd.interop import qti_xml as qx
+from cpd.interop.gift_model import GiftAnswer, GiftBody
 from cpd.items.base import (
     Choice,
     Classified,
@@ -21,11 +23,13 @@ from cpd.items.base import (
     ItemBase,
     ItemScore,
     ItemType,
+    OptionSet,
     Order,
     PartFeedback,
     Reading,
     Response,
     Samples,
+    WrittenOption,
     words,
 )
 
@@ -134,6 +138,79 @@ class Matrix(ItemType[MatrixItem]):
         partial = {**right, item.rows[0].id: other(item.rows[0])}
         wrong = {r.id: other(r) for r in item.rows}
         return Samples({"rows": right}, {"rows": partial}, {"rows": wrong}, {"rows": dict(list(right.items())[1:])})
+
+    def option_sets(self, item: MatrixItem) -> tuple[OptionSet, ...]:
+        # The columns are every row's options. Each is right for some rows, so none is keyed, and a longer
+        # label cannot point to an answer: only the wording rules ("nothing", "none of the above") apply.
+        columns = tuple(WrittenOption(c.id, c.text, None, ("columns", i, "text")) for i, c in enumerate(item.columns))
+        return (OptionSet("columns", columns, one_best=False, lengths_compared=False),)
+
+    # --- interchange formats ---
+
+    def gift_export(self, item: MatrixItem) -> GiftBody:
+        cols = {c.id: c.text for c in item.columns}
+        answers = tuple(GiftAnswer(r.text, 100.0, "", match=cols[r.answer]) for r in item.rows)
+        extra = {"columns": [c.model_dump(mode="json") for c in item.columns],
+                 "rows": [r.model_dump(mode="json", exclude={"text"}, exclude_defaults=True) for r in item.rows]}
+        return GiftBody(answers, extra, lossy="a matrix becomes a GIFT matching question: GIFT has no feedback per "
+                        "pair, so the row rationales travel only in the @cpd comment (Moodle will not show them)")
+
+    def gift_import(self, body: GiftBody) -> dict[str, Any] | None:
+        if not body.matching:
+            return None
+        columns = list(body.extra.get("columns") or [])
+        if not columns:
+            texts = list(dict.fromkeys(a.match or "" for a in body.answers))
+            columns = [{"id": f"c{i}", "text": t} for i, t in enumerate(texts, 1)]
+        by_text = {c["text"]: c["id"] for c in columns}
+        known = list(body.extra.get("rows") or [])
+        rows = []
+        for i, a in enumerate(body.answers):
+            meta = dict(known[i]) if i < len(known) else {"id": f"r{i + 1}"}
+            meta.pop("answer", None)
+            rows.append({"id": meta.pop("id"), "text": a.text, "answer": by_text.get(a.match or "", a.match), **meta})
+        return {"columns": columns, "rows": rows}
+
+    def qti_export(self, item: MatrixItem) -> qx.QtiParts:
+        pairs = [f"{qx.qid(r.id)} {qx.qid(r.answer)}" for r in item.rows]
+        mapping = qx.el("qti-mapping", {"lower-bound": "0", "default-value": "0"},
+                        *(qx.el("qti-map-entry", {"map-key": p, "mapped-value": "1"}) for p in pairs))
+        n = str(len(item.rows))
+        interaction = qx.el(
+            "qti-match-interaction", {"response-identifier": "RESPONSE", "shuffle": "false", "max-associations": n},
+            qx.el("qti-simple-match-set", None, *(qx.choice("qti-simple-associable-choice", r.id, r.text, r.rationale,
+                                                            r.evidence, {"match-max": "1"}) for r in item.rows)),
+            qx.el("qti-simple-match-set", None, *(qx.choice("qti-simple-associable-choice", c.id, c.text, None, (),
+                                                            {"match-max": n}) for c in item.columns)),
+        )
+        return qx.QtiParts([qx.declaration("RESPONSE", "multiple", "directedPair", pairs, mapping)], [interaction],
+                        [qx.set_outcome("SCORE", qx.el("qti-map-response", {"identifier": "RESPONSE"})),
+                         qx.show_feedback([], always=[r.id for r in item.rows])])  # every row's rationale, as ours
+
+    def qti_import(self, body: qx.Element, declarations: Sequence[qx.Element]) -> dict[str, Any] | None:
+        interaction = qx.find(body, "qti-match-interaction")
+        correct = qx.correct_values(declarations, "RESPONSE")
+        if interaction is None or correct is None:
+            return None
+        sets = interaction.findall(qx.Q + "qti-simple-match-set")
+        if len(sets) != 2:
+            return None
+        answer = dict(p.split() for p in correct)
+        rows = []
+        for c in sets[0].iter(qx.Q + "qti-simple-associable-choice"):
+            row: dict[str, Any] = {"id": qx.slug(c.get("identifier", "")), "text": qx.own_text(c),
+                                   "answer": qx.slug(answer.get(c.get("identifier", ""), ""))}
+            if qx.feedback_text(c):
+                row["rationale"] = qx.feedback_text(c)
+            if qx.evidence_of(c):
+                row["evidence"] = qx.evidence_of(c)
+            rows.append(row)
+        columns = [{"id": qx.slug(c.get("identifier", "")), "text": qx.own_text(c)}
+                   for c in sets[1].iter(qx.Q + "qti-simple-associable-choice")]
+        return {"columns": columns, "rows": rows}
+
+    def qti_response(self, item: MatrixItem, response: Response) -> dict[str, Any]:
+        return {"RESPONSE": [f"{qx.qid(r)} {qx.qid(c)}" for r, c in (response.get("rows") or {}).items() if c]}
 
 
 TYPE = Matrix()

@@ -5,12 +5,15 @@ Response: ``{"action": "a2", "reason": "r1"}``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from cpd.content.fields import Text
+from cpd.interop import qti_xml as qx
+from cpd.interop.gift_model import GiftAnswer, GiftBody
 from cpd.items.base import (
     Choice,
     Classified,
@@ -18,11 +21,13 @@ from cpd.items.base import (
     ItemScore,
     ItemType,
     Option,
+    OptionSet,
     Order,
     PartFeedback,
     Reading,
     Response,
     Samples,
+    option_set,
     pick,
     words,
 )
@@ -120,6 +125,52 @@ class RationalePair(ItemType[RationalePairItem]):
         # No partial credit: the right action for a wrong reason scores nothing (that is the point of the type).
         right = {"action": _right(item.actions), "reason": _right(item.reasons)}
         return Samples(right, None, {**right, "reason": _other(item.reasons)}, {"action": right["action"]})
+
+    def option_sets(self, item: RationalePairItem) -> tuple[OptionSet, ...]:
+        return tuple(option_set(field, getattr(item, field), one_best=True) for field, _ in PARTS)
+
+    def lead_ins(self, item: RationalePairItem) -> tuple[tuple[tuple[str | int, ...], str], ...]:
+        return ((("stem",), item.stem), (("action_prompt",), item.action_prompt), (("reason_prompt",), item.reason_prompt))
+
+    # --- interchange formats ---
+
+    def gift_export(self, item: RationalePairItem) -> GiftBody:
+        # GIFT has no two-part question: one choice among every action-and-reason pair, right only for the right pair.
+        answers = tuple(
+            GiftAnswer(f"{a.text} because {r.text}", 100.0 if a.correct and r.correct else 0.0,
+                       f"{a.rationale} {r.rationale}")
+            for a in item.actions for r in item.reasons
+        )
+        extra = item.model_dump(mode="json", include={"action_prompt", "reason_prompt", "actions", "reasons"})
+        n = len(answers)
+        return GiftBody(answers, extra, lossy=f"a rationale pair becomes one single-answer GIFT question over all {n} "
+                        "action-and-reason pairs (same score: a point only for the right pair); the two parts travel "
+                        "in the @cpd comment")
+
+    def gift_import(self, body: GiftBody) -> dict[str, Any] | None:
+        if "actions" not in body.extra:
+            return None  # a foreign GIFT question never reads as a pair: it has no parts to split
+        return {k: body.extra[k] for k in ("action_prompt", "reason_prompt", "actions", "reasons") if k in body.extra}
+
+    def qti_export(self, item: RationalePairItem) -> qx.QtiParts:
+        return qx.QtiParts(
+            [qx.declaration("ACTION", "single", "identifier", [qx.qid(_right(item.actions))]),
+             qx.declaration("REASON", "single", "identifier", [qx.qid(_right(item.reasons))])],
+            [qx.choice_interaction("ACTION", item.actions, max_choices=1, prompt=item.action_prompt),
+             qx.choice_interaction("REASON", item.reasons, max_choices=1, prompt=item.reason_prompt)],
+            [qx.all_or_nothing(["ACTION", "REASON"]), qx.show_feedback(["ACTION", "REASON"])],
+        )
+
+    def qti_import(self, body: qx.Element, declarations: Sequence[qx.Element]) -> dict[str, Any] | None:
+        actions = qx.read_choices(body, declarations, "ACTION", single=True)
+        reasons = qx.read_choices(body, declarations, "REASON", single=True)
+        if actions is None or reasons is None:
+            return None
+        prompts = {i.get("response-identifier"): qx.prompt_of(i) for i in body.iter(qx.Q + "qti-choice-interaction")}
+        return {"action_prompt": prompts["ACTION"], "reason_prompt": prompts["REASON"], "actions": actions, "reasons": reasons}
+
+    def qti_response(self, item: RationalePairItem, response: Response) -> dict[str, Any]:
+        return {"ACTION": qx.qid(response["action"]), "REASON": qx.qid(response["reason"])}
 
 
 TYPE = RationalePair()

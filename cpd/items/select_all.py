@@ -6,10 +6,13 @@ every item has a right option, so an empty submit is almost always a slip.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from cpd.interop import qti_xml as qx
+from cpd.interop.gift_model import GiftBody, weight
 from cpd.items.base import (
     Choice,
     Classified,
@@ -18,12 +21,16 @@ from cpd.items.base import (
     ItemScore,
     ItemType,
     Option,
+    OptionSet,
     OptionsView,
     Order,
     PartFeedback,
     Reading,
     Response,
     Samples,
+    gift_options,
+    option_set,
+    options_from_gift,
     words,
 )
 
@@ -98,6 +105,40 @@ class SelectAll(ItemType[SelectAllItem]):
         partial = right[:-1] if len(right) > 1 else None
         return Samples({"options": right}, {"options": partial} if partial else None, {"options": wrong[:1]},
                        {"options": []})
+
+    def option_sets(self, item: SelectAllItem) -> tuple[OptionSet, ...]:
+        # Several options are keyed, so "the key is the longest" has no chance level to compare with.
+        return (option_set("options", item.options, one_best=False),)
+
+    # --- interchange formats ---
+
+    def gift_export(self, item: SelectAllItem) -> GiftBody:
+        # +1 per right tick, -1 per wrong one, never below zero: Moodle's multiple-answer weights, floor at 0.
+        share = weight(sum(o.correct for o in item.options))
+        answers, extra = gift_options(item.options, [share if o.correct else -share for o in item.options])
+        return GiftBody(answers, extra)
+
+    def gift_import(self, body: GiftBody) -> dict[str, Any] | None:
+        if body.matching or body.one_right or not any(a.fraction > 0 for a in body.answers):
+            return None
+        return {"options": options_from_gift(body)}
+
+    def qti_export(self, item: SelectAllItem) -> qx.QtiParts:
+        mapping = qx.el("qti-mapping", {"lower-bound": "0", "default-value": "0"},
+                        *(qx.el("qti-map-entry", {"map-key": qx.qid(o.id), "mapped-value": "1" if o.correct else "-1"})
+                          for o in item.options))
+        correct = [qx.qid(o.id) for o in item.options if o.correct]
+        return qx.QtiParts([qx.declaration("RESPONSE", "multiple", "identifier", correct, mapping)],
+                        [qx.choice_interaction("RESPONSE", item.options, max_choices=0, min_choices=1)],
+                        [qx.set_outcome("SCORE", qx.el("qti-map-response", {"identifier": "RESPONSE"})),
+                         qx.show_feedback(["RESPONSE"])])
+
+    def qti_import(self, body: qx.Element, declarations: Sequence[qx.Element]) -> dict[str, Any] | None:
+        read = qx.read_choices(body, declarations, "RESPONSE", single=False)
+        return None if read is None else {"options": read}
+
+    def qti_response(self, item: SelectAllItem, response: Response) -> dict[str, Any]:
+        return {"RESPONSE": [qx.qid(o) for o in response.get("options") or []]}
 
 
 TYPE = SelectAll()

@@ -5,10 +5,13 @@ Response: ``{"option": "b"}``.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from cpd.interop import qti_xml as qx
+from cpd.interop.gift_model import GiftBody
 from cpd.items.base import (
     Choice,
     Classified,
@@ -16,12 +19,16 @@ from cpd.items.base import (
     ItemScore,
     ItemType,
     Option,
+    OptionSet,
     OptionsView,
     Order,
     PartFeedback,
     Reading,
     Response,
     Samples,
+    gift_options,
+    option_set,
+    options_from_gift,
     pick,
     words,
 )
@@ -84,6 +91,32 @@ class SingleBest(ItemType[SingleBestItem]):
     def sample_responses(self, item: SingleBestItem) -> Samples:
         wrong = next(o.id for o in item.options if not o.correct)
         return Samples({"option": item.correct_option.id}, None, {"option": wrong}, {"option": None})
+
+    def option_sets(self, item: SingleBestItem) -> tuple[OptionSet, ...]:
+        return (option_set("options", item.options, one_best=True),)
+
+    # --- interchange formats ---
+
+    def gift_export(self, item: SingleBestItem) -> GiftBody:
+        answers, extra = gift_options(item.options, [100.0 if o.correct else 0.0 for o in item.options])
+        return GiftBody(answers, extra)
+
+    def gift_import(self, body: GiftBody) -> dict[str, Any] | None:
+        if body.matching or not body.one_right:
+            return None
+        return {"options": options_from_gift(body)}
+
+    def qti_export(self, item: SingleBestItem) -> qx.QtiParts:
+        return qx.QtiParts([qx.declaration("RESPONSE", "single", "identifier", [qx.qid(item.correct_option.id)])],
+                        [qx.choice_interaction("RESPONSE", item.options, max_choices=1)],
+                        [qx.all_or_nothing(["RESPONSE"]), qx.show_feedback(["RESPONSE"])])
+
+    def qti_import(self, body: qx.Element, declarations: Sequence[qx.Element]) -> dict[str, Any] | None:
+        read = qx.read_choices(body, declarations, "RESPONSE", single=True)
+        return None if read is None else {"options": read}
+
+    def qti_response(self, item: SingleBestItem, response: Response) -> dict[str, Any]:
+        return {"RESPONSE": qx.qid(response["option"])}
 
 
 TYPE = SingleBest()

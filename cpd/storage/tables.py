@@ -329,3 +329,66 @@ class LearnerNameChange(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     changed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # an account id
     certificate_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the corrected certificate
+
+
+class Workshop(Base):
+    """A live workshop (``cpd.workshops``): its settings and the room's state, so every process shows the same room.
+
+    ``version`` moves on every change phones must redraw for (an item opened, closed,
+    revealed, a pause); ``activity`` moves on joins only.
+    The join code is stored normalised and accepted only while ``status`` is ``open``.
+    """
+
+    __tablename__ = "workshops"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    facilitator_id: Mapped[str] = mapped_column(String(36), index=True)
+    module_id: Mapped[str] = mapped_column(String(80))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[str] = mapped_column(String(10))  # ISO date
+    venue: Mapped[str] = mapped_column(String(200))
+    cpd_hours: Mapped[float] = mapped_column(Float)
+    assessed: Mapped[bool] = mapped_column(Boolean)
+    pacing: Mapped[str] = mapped_column(String(20))  # facilitator | self
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    projector_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(12))  # open | finished
+    stage_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    open_item: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    item_opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_json: Mapped[str] = mapped_column(Text, default="[]")
+    revealed_json: Mapped[str] = mapped_column(Text, default="[]")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    activity: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class WorkshopParticipant(Base):
+    """One seat in a workshop: the learner, their attempt (delivery format ``workshop``) and the name shown."""
+
+    __tablename__ = "workshop_participants"
+    __table_args__ = (UniqueConstraint("workshop_id", "shown_name", name="uq_workshop_shown_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), index=True)
+    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"))
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    shown_name: Mapped[str] = mapped_column(String(220))  # the name, with " (2)" etc. when it is taken already
+    personal_number_hash: Mapped[str] = mapped_column(String(64))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WorkshopJoinFailure(Base):
+    """A wrong or closed join code (or a wrong personal number), per client digest: slows guessing across replicas."""
+
+    __tablename__ = "workshop_join_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client_key: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -64,6 +64,8 @@ def _start(loaded: LoadedModule) -> None:
     m = loaded.module
     st.title(m.title)
     st.markdown(m.summary)
+    covers = f" · Regulation covered as of that date: {', '.join(m.jurisdictions)}" if m.jurisdictions else ""
+    st.caption(f"Content last reviewed {m.last_review_date:%d %B %Y}{covers}")
     c1, c2, c3 = st.columns(3)
     c1.metric("CPD hours", f"{m.cpd_hours:g}")
     c2.metric("Time it takes", f"about {m.estimated_minutes} min")

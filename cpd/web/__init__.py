@@ -23,6 +23,7 @@ from cpd.web import auth
 from cpd.web.auth import WebContext
 from cpd.web.credentials import credential_routes
 from cpd.web.security import OriginCheckMiddleware, SecurityHeadersMiddleware
+from cpd.web.workshops import workshop_routes
 
 log = logging.getLogger("cpd.web")
 
@@ -42,7 +43,7 @@ def default_context() -> WebContext:
 def routes(ctx: WebContext | None = None) -> list[BaseRoute]:
     """The app's own HTTP routes, beside Streamlit's."""
     ctx = ctx or default_context()
-    return [*auth.routes(ctx), *credential_routes(ctx)]
+    return [*auth.routes(ctx), *credential_routes(ctx), *workshop_routes(ctx)]
 
 
 def middleware(settings: Callable[[], Settings] = get_settings) -> list[Middleware]:

@@ -94,6 +94,13 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, headers: dict[str, str] | None = None) -> None:
         self.app = app
         self.headers = headers if headers is not None else security_headers(content_security_policy())
+        # A custom component's own page (``/component/...``) is framed by our pages, and only by them.
+        self.component_headers = {
+            **self.headers,
+            "Content-Security-Policy": self.headers.get("Content-Security-Policy", "")
+            .replace("frame-ancestors 'none'", "frame-ancestors 'self'"),
+            "X-Frame-Options": "SAMEORIGIN",
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,7 +110,8 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
+                own = self.component_headers if scope["path"].startswith("/component/") else self.headers
+                for name, value in own.items():
                     headers.setdefault(name, value)
             await send(message)
 

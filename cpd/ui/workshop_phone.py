@@ -1,0 +1,222 @@
+"""A participant's phone: join with the code, wait, answer while a question is open, see the reveal.
+
+The seat comes back after a reload, a sleep or a server restart from the device
+token in the URL (``?w=``); on another phone, from the code, the name and the
+personal number shown at join. The page never shows counts, other people's
+answers or the key before the facilitator reveals; it reruns only when the
+room's version changes (``workshop_common.follow_room``). ``?k=`` opens the
+projector view of the workshop whose unguessable projector link it is.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cpd import attempts
+from cpd.content.loader import LoadedModule
+from cpd.learners import PROFESSIONS
+from cpd.presentation import feedback, public_item
+from cpd.ui import resources
+from cpd.ui.feedback_view import show_feedback
+from cpd.ui.item_forms import item_form
+from cpd.ui.workshop_common import follow_room, projector, stage_of
+from cpd.workshops import room
+from cpd.workshops.room import Room, Seat, WorkshopError
+
+SEAT, NUMBER, TOKEN = "ws_seat", "ws_number", "ws_token"
+
+
+def _client() -> str:
+    ip = st.context.ip_address  # None (or nothing usable) outside a real browser connection
+    return ip if isinstance(ip, str) and ip else "unknown"
+
+
+def current_seat() -> Seat | None:
+    token = st.query_params.get("w")
+    seat: Seat | None = st.session_state.get(SEAT)
+    if token and st.session_state.get(TOKEN) != token:
+        seat = room.rejoin_by_device(resources.store(), token)
+        if seat is None:
+            st.warning("This seat link is no longer valid. Join again with the code on the screen.")
+            del st.query_params["w"]
+        st.session_state[SEAT], st.session_state[TOKEN] = seat, token
+    return seat
+
+
+def _sit(seat: Seat) -> None:
+    st.session_state[SEAT] = seat
+    if seat.device_token:
+        st.session_state[TOKEN] = seat.device_token
+        st.query_params["w"] = seat.device_token
+    if seat.personal_number:
+        st.session_state[NUMBER] = seat.personal_number
+
+
+def page() -> None:
+    key = st.query_params.get("k")
+    if key:
+        _projector(key)
+        return
+    seat = current_seat()
+    if seat is None:
+        _join()
+        return
+    r = room.room(resources.store(), seat.workshop_id)
+    loaded = resources.module_of(r.content_hash)
+    st.title(r.title)
+    st.caption(f"You are seated as: {seat.shown_name}")
+    number = st.session_state.get(NUMBER)
+    if number:
+        st.info(f"Your personal number is {number}. Keep it: with the code and your name it brings you back "
+                "on another phone.")
+    if r.status != "open":
+        _finished(seat)
+        return
+    follow_room(r)
+    if r.paused:
+        st.warning("The facilitator has paused the room. Please wait.", icon=":material/pause_circle:")
+        return
+    if r.pacing == "self":
+        _self_paced(r, seat, loaded)
+        return
+    if r.open_item is None:
+        stage = stage_of(loaded, r.stage_id)
+        if stage is not None:
+            st.subheader(stage.title)
+            st.markdown(stage.narrative)
+        st.info("Waiting for the facilitator to open a question…", icon=":material/hourglass_top:")
+        return
+    _question(r, seat, loaded, r.open_item)
+
+
+def _question(r: Room, seat: Seat, loaded: LoadedModule, item_id: str) -> None:
+    stage = stage_of(loaded, r.stage_id)
+    if stage is not None:
+        st.subheader(stage.title)
+        st.markdown(stage.narrative)
+    state = attempts.load_state(resources.store(), seat.attempt_id)
+    item = loaded.item(item_id)
+    if item_id in r.revealed:
+        answer = state.answered("cases").get(item_id)
+        st.markdown(f"**{item.stem}**")
+        if answer is None:
+            st.info("You did not answer this question. The room discusses the answer now.")
+        else:
+            show_feedback(feedback(loaded, item, answer))
+        return
+    if item_id in r.closed:
+        st.markdown(f"**{item.stem}**")
+        st.info("Answers are closed. Waiting for the facilitator to reveal the answer…", icon=":material/lock:")
+        return
+    view = public_item(loaded, item, state.shuffle_seed)
+    saved = st.empty()  # above the form, filled after it: one run per answer, no st.rerun
+    submitted = item_form(view, key=f"ws-{seat.participant_id[:8]}-{item_id}")
+    given = state.answered("cases").get(item_id)
+    if submitted is not None:
+        response, certainty = submitted
+        try:
+            new_state = room.answer(resources.store(), loaded, seat, item_id, response, certainty)
+        except attempts.InvalidInput as exc:
+            for msg in exc.messages:
+                st.error(msg[0].upper() + msg[1:] + ".")
+        except WorkshopError as exc:
+            st.warning(str(exc))
+        else:
+            given = new_state.answered("cases").get(item_id)
+    if given is not None:
+        saved.success(f"Your answer is saved: {_describe(view.view, given.response)}. "
+                      "You can change it until the facilitator closes the question.")
+
+
+def _describe(view: object, response: object) -> str:
+    """The saved answer in the words of its options (ids never shown)."""
+    choices = {c.id: c.text for c in getattr(view, "choices", ())}
+    if isinstance(response, dict):
+        picked = response.get("option") or response.get("options")
+        if isinstance(picked, str) and picked in choices:
+            return f"“{choices[picked]}”"
+        if isinstance(picked, list) and all(p in choices for p in picked):
+            return ", ".join(f"“{choices[p]}”" for p in picked)
+    return "given"
+
+
+def _self_paced(r: Room, seat: Seat, loaded: LoadedModule) -> None:
+    state = attempts.load_state(resources.store(), seat.attempt_id)
+    item_id = attempts.next_item(loaded, state)
+    if item_id is None:
+        st.success("You have answered every question. Thank you.")
+        return
+    item = loaded.item(item_id)
+    submitted = item_form(public_item(loaded, item, state.shuffle_seed), key=f"ws-self-{item_id}")
+    if submitted is not None:
+        try:
+            room.answer(resources.store(), loaded, seat, item_id, *submitted)
+        except (attempts.InvalidInput, WorkshopError) as exc:
+            st.warning(str(exc))
+            return
+        st.rerun()
+
+
+def _finished(seat: Seat) -> None:
+    state = attempts.load_state(resources.store(), seat.attempt_id)
+    st.success("The workshop has finished. Thank you for taking part.")
+    if state.percent is not None:
+        st.metric("Your score", f"{state.percent:g} %")
+
+
+def _join() -> None:
+    st.title("Join a workshop")
+    st.caption("Type the code shown on the screen. No account or app needed.")
+    with st.form("ws-join", enter_to_submit=False):
+        code = st.text_input("Workshop code", value=st.query_params.get("code", ""), max_chars=12, key="ws-code")
+        name = st.text_input("Your name (as it should appear on your certificate)", key="ws-name")
+        profession = st.selectbox("Profession", PROFESSIONS, index=None, placeholder="Choose your profession",
+                                  key="ws-profession")
+        registration = st.text_input("Professional registration number (optional)", key="ws-reg")
+        email = st.text_input("E-mail (optional: to send your certificate)", key="ws-email")
+        go = st.form_submit_button("Join", type="primary")
+    if go:
+        try:
+            seat = room.join(resources.store(), _module_for_code(code), code,
+                             {"name": name, "profession": profession or "", "registration_number": registration,
+                              "email": email}, client=_client())
+        except WorkshopError as exc:
+            st.error(str(exc))
+            return
+        _sit(seat)
+        st.rerun()
+    with st.expander("Joined already on another phone? Take your seat back"):
+        with st.form("ws-rejoin", enter_to_submit=False):
+            code2 = st.text_input("Workshop code", key="ws-code2")
+            name2 = st.text_input("Your name, exactly as shown when you joined", key="ws-name2")
+            number = st.text_input("Your personal number", max_chars=4, key="ws-number")
+            again = st.form_submit_button("Take my seat back")
+        if again:
+            try:
+                _sit(room.rejoin_by_number(resources.store(), code2, name2, number, client=_client()))
+            except WorkshopError as exc:
+                st.error(str(exc))
+                return
+            st.rerun()
+
+
+def _module_for_code(code: str) -> LoadedModule:
+    """The content the workshop runs on (the snapshot saved when it was created)."""
+    r = room.find_open(resources.store(), code, client=_client())
+    return resources.module_of(r.content_hash)
+
+
+def _projector(key: str) -> None:
+    r = room.by_projector_key(resources.store(), key)
+    if r is None:
+        st.error("This projector link is not valid (a newer one may have replaced it).")
+        return
+    st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
+    projector_live(r.id)
+
+
+@st.fragment(run_every=1.5)
+def projector_live(workshop_id: str) -> None:
+    """Few projectors per room: a timed fragment keeps counts and the reveal fresh without a reload."""
+    r = room.room(resources.store(), workshop_id)
+    projector(r, resources.module_of(r.content_hash))

@@ -1,0 +1,69 @@
+"""The polling route: the room's version and nothing else, read once per half second per process."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+from workshop_helpers import PERSON, person
+
+from cpd.settings import Settings
+from cpd.web import WebContext, middleware, routes
+from cpd.web.workshops import version_url
+from cpd.workshops import poll, room
+
+BASE = "http://cpd.test"
+
+
+def client(store) -> TestClient:
+    settings = Settings(public_url=BASE)
+    app = Starlette(routes=routes(WebContext(settings=lambda: settings, store=lambda: store)),
+                    middleware=middleware(lambda: settings))
+    return TestClient(app, base_url=BASE)
+
+
+def test_version_route_carries_no_count_and_moves_only_on_room_changes(store, mini):
+    poll.forget()
+    fac = person(store, "fac@soc.example", "facilitator")
+    r = room.create(store, mini, fac, title="W", held_on="2026-12-02", venue="V", cpd_hours=1).room
+    http = client(store)
+    first = http.get(version_url(r.id))
+    assert first.status_code == 200 and first.json() == {"v": r.version}
+    assert first.headers["cache-control"] == "no-store" and "frame-ancestors 'none'" in first.headers["content-security-policy"]
+    seat = room.join(store, mini, r.join_code, PERSON, client="x")
+    room.open_item(store, mini, r.id, "q-source", fac)
+    room.answer(store, mini, seat, "q-source", {"option": "b"}, 3)
+    poll.forget(r.id)
+    body = http.get(version_url(r.id)).json()
+    assert body == {"v": r.version + 1}  # joins and answers do not move it; opening the item did
+    text = json.dumps(body)
+    assert "price" not in text.lower() and "1" not in text.replace(str(r.version + 1), "")
+    assert http.get(version_url("00000000-0000-0000-0000-000000000000")).status_code == 404
+    assert http.get("/api/workshops/..%2F..%2Fetc/version").status_code == 404
+
+
+def test_the_cache_reads_the_database_at_most_every_half_second(store, mini, monkeypatch):
+    poll.forget()
+    fac = person(store, "fac@soc.example", "facilitator")
+    r = room.create(store, mini, fac, title="W", held_on="2026-12-02", venue="V", cpd_hours=1).room
+    reads = []
+    real = room.version
+    monkeypatch.setattr(room, "version", lambda f, w: reads.append(w) or real(f, w))
+    t = [100.0]
+    for _ in range(300):  # 300 phones asking within 0.4 s
+        assert poll.cached_version(store, r.id, clock=lambda: t[0]) == (r.version, 0)
+        t[0] += 0.4 / 300
+    assert len(reads) == 1
+    room.pause(store, r.id, fac)
+    t[0] += 0.2
+    assert poll.cached_version(store, r.id, clock=lambda: t[0]) == (r.version + 1, 0) and len(reads) == 2
+
+
+def test_component_pages_may_be_framed_by_our_own_pages_only(store):
+    http = client(store)
+    resp = http.get("/component/anything/index.html")
+    assert "frame-ancestors 'self'" in resp.headers["content-security-policy"]
+    assert resp.headers["x-frame-options"] == "SAMEORIGIN"
+    other = http.get(version_url("x"))
+    assert other.headers["x-frame-options"] == "DENY"
