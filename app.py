@@ -9,9 +9,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from cpd.preflight import exit_if_unfit
+from cpd.settings import get_settings
 from cpd.ui import resources
 from cpd.web import WebContext, lifespan, middleware, routes
 
+exit_if_unfit(get_settings())  # an unwritable data folder or a full disk is said at start, not at the first answer
 PAGE_SCRIPT = Path(__file__).resolve().parent / "cpd" / "ui" / "main.py"
 
 context = WebContext(settings=resources.settings, store=resources.store)

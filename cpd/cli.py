@@ -96,7 +96,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from cpd import lms_cli, platform_cli, reports_cli
+    from cpd import data_cli, lms_cli, platform_cli, reports_cli
     from cpd.accounts import cli as accounts_cli
     from cpd.certificates import cli as certificates_cli
     from cpd.interop import cli as interop_cli
@@ -109,7 +109,8 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
         p.set_defaults(func=cmd_correct)
 
     return [certificates_cli.register, register_correct, platform_cli.register, accounts_cli.register,
-            interop_cli.register, reports_cli.register, onboarding_cli.register, lms_cli.register]
+            interop_cli.register, reports_cli.register, onboarding_cli.register, lms_cli.register,
+            data_cli.register]
 
 
 def _session_factory() -> Callable[[], Session] | None:

@@ -103,6 +103,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    if settings.retention_abandoned_days:  # CPD_RETENTION_ABANDONED_DAYS: the worker also deletes abandoned attempts
+        from cpd.privacy import retention_loop
+
+        threading.Thread(target=retention_loop, args=(factory, settings.retention_abandoned_days, stop),
+                         name="cpd-retention", daemon=True).start()
     run_forever(factory, stop, options=options, poll_seconds=args.poll_seconds)
     return 0
 

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         default=120.0, gt=0, description="How long a claim lasts before another worker may take the effect over."
     )
     outbox_retry_seconds: float = Field(default=30.0, gt=0, description="First retry delay; doubles each try, up to an hour.")
+    retention_abandoned_days: int | None = Field(
+        default=None, ge=1,
+        description="Delete attempts left unfinished and untouched this many days (`python -m cpd retention run`,"
+        " and the worker once an hour). Unset: keep them.",
+    )
     outbox_max_tries: int = Field(default=12, ge=1, description="Tries before an effect is marked failed for good.")
     xapi_endpoint: str | None = Field(
         default=None,

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # What the test suite needs beyond Python packages: Debian's Chromium (Playwright cannot
 # download browsers here), the CJK fonts certificates print with, and a PostgreSQL server
-# on 127.0.0.1:5432. In CI (CI=true) a missing piece is an error; on a developer's machine
+# on 127.0.0.1:5432, and nginx (the reverse proxy the topology and fault tests put in front of two
+# app replicas; installed, never started as a service). In CI (CI=true) a missing piece is an error; on a developer's machine
 # we install what we can and the tests that still lack something skip with a message.
 set -u
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need_apt+=(fonts-noto-cjk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test-prereqs: installing ${need_apt[*]} from Debian's packages"

@@ -98,7 +98,7 @@ def test_an_administrator_revokes_and_the_verify_page_shows_it_escaped(app_env, 
     signed_in(monkeypatch, app_env, "root@example.org", role="admin")
     at = open_admin()
     assert subheaders(at) == ["Revoke a certificate", "Correct a name", "Recently issued", "Organisations", "Accounts",
-                              "Audit log"]
+                              "Audit log", "Learners' data"]
     log = table(at, "Action")
     assert ("sign_in.success", "root@example.org") in set(zip(log["Action"], log["By"], strict=True))
     at.text_input(key="revoke-id").input(cert.id)

@@ -17,7 +17,7 @@ from cpd.certificates.pdf import RenderError
 from cpd.certificates.service import CertificateStateError
 from cpd.completion import correct_name
 from cpd.text import InvalidText
-from cpd.ui import resources, staff
+from cpd.ui import privacy_admin, resources, staff
 
 DEPLOYMENT = "(deployment administrators)"
 
@@ -40,6 +40,7 @@ def page() -> None:
         _audit(who)
     elif not who.is_admin:
         st.caption("Nothing to administer with your role yet.")
+    privacy_admin.section(who)  # administrators only
 
 
 def _certificates(who: Principal) -> None:

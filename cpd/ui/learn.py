@@ -8,8 +8,10 @@ learner back after a closed tab, a refresh or a server restart.
 from __future__ import annotations
 
 import base64
+import time
 
 import streamlit as st
+from sqlalchemy.exc import OperationalError
 
 from cpd import attempts
 from cpd.attempts import AttemptError, AttemptState
@@ -216,8 +218,14 @@ def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, slot, *,  # no
     if submitted is None:
         return None
     response, certainty = submitted
+    saving_notice = st.empty()
     try:
-        _, new_state = attempts.submit_answer(resources.store(), loaded, state.attempt_id, item_id, response, certainty)
+        _, new_state = _saving(saving_notice, lambda: attempts.submit_answer(
+            resources.store(), loaded, state.attempt_id, item_id, response, certainty))
+    except OperationalError:
+        saving_notice.error("Could not save your answer: the database is not answering. Your choices are still in the "
+                            "form; press Submit again in a minute. Nothing you saved before is lost.")
+        return None
     except attempts.InvalidInput as exc:
         for msg in exc.messages:
             st.error(msg[0].upper() + msg[1:] + ".")
@@ -226,11 +234,26 @@ def _ask(loaded: LoadedModule, state: AttemptState, item_id: str, slot, *,  # no
         notice(f"{exc} Here is where your attempt is now.")
         remember(attempts.load_state(resources.store(), state.attempt_id))
         st.rerun()
+    saving_notice.empty()
     remember(new_state)
     if feedback_next:  # before any further st.* call: an interrupted run must still show this feedback
         st.session_state[SHOWN] = item_id
     slot.empty()
     return new_state
+
+
+SAVE_RETRY_PAUSES = (0.5, 1.0, 2.0, 4.0)  # seconds: a database restart or fail-over of a few seconds is ridden out
+
+
+def _saving(saving_notice, save):  # noqa: ANN001, ANN202 - st.empty and the engine call
+    """Run ``save``; while the database is unreachable, say so and retry (an answer is stored once: unique key)."""
+    for pause in SAVE_RETRY_PAUSES:
+        try:
+            return save()
+        except OperationalError:
+            saving_notice.warning("Could not save your answer just now: the database did not answer. Retrying…")
+            time.sleep(pause)
+    return save()
 
 
 def _close_feedback(attempt_id: str, item_id: str) -> None:

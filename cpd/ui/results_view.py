@@ -111,6 +111,7 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
                 st.text(ev.reflection)
                 st.caption("Intended change in practice:")
                 st.text(ev.intended_change)
+    _your_data(state)
     if not r.passed:
         st.subheader("Try again")
         st.caption("A new attempt, with the options in a new order. This attempt stays on your record.")
@@ -123,6 +124,16 @@ def show_results(loaded: LoadedModule, state: AttemptState) -> None:
                 return
             remember(new_state, token)
             st.rerun()
+
+
+def _your_data(state: AttemptState) -> None:
+    """Learners' right of access: everything held about them, as JSON (cpd.privacy)."""
+    from cpd import privacy
+
+    learner_id = privacy.learner_of_attempt(resources.store(), state.attempt_id)
+    if learner_id is not None:
+        st.download_button("Download your data (JSON)", data=lambda: privacy.export_json(resources.store(), learner_id),
+                           file_name="my-cpd-data.json", mime="application/json", on_click="ignore", key="your-data")
 
 
 def _evaluation(loaded: LoadedModule, state: AttemptState) -> None:
