@@ -108,6 +108,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
         threading.Thread(target=retention_loop, args=(factory, settings.retention_abandoned_days, stop),
                          name="cpd-retention", daemon=True).start()
+    from cpd.onboarding.cli import _modules
+    from cpd.onboarding.reminders import daily_loop
+
+    threading.Thread(target=daily_loop, args=(factory, _modules()), kwargs={"public_url": settings.public_url,
+                     "stop": stop}, name="cpd-onboarding", daemon=True).start()
     run_forever(factory, stop, options=options, poll_seconds=args.poll_seconds)
     return 0
 

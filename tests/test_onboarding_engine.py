@@ -268,3 +268,25 @@ def test_names_print_in_the_pack_exactly_as_typed_never_as_typst_markup(store, m
 
 def parse_roster_bytes(line: str) -> bytes:
     return f"name,email,role,start date\r\n{line}\r\n".encode()
+
+
+def test_the_background_pass_queues_due_reminders_with_no_cron_job_and_stops_when_told(store, mini):
+    import threading
+    import time
+
+    org, manager = clinics(store)["clinic-a"]
+    _assign_nurses(store, mini, org, manager)  # due 2026-01-19: overdue by the real clock
+    stop = threading.Event()
+    loop = threading.Thread(target=reminders.daily_loop, args=(store, lambda m: mini),
+                            kwargs={"public_url": PUBLIC_URL, "stop": stop, "every": 0.05})
+    loop.start()
+    deadline = time.monotonic() + 20
+    log: dict = {}
+    while time.monotonic() < deadline and not log:
+        with store() as s:
+            log = overview.reminder_log(s, org.id)
+        time.sleep(0.05)
+    stop.set()
+    loop.join(timeout=10)
+    assert not loop.is_alive()
+    assert sorted(kind for kind, _ in next(iter(log.values()))) == ["overdue to manager", "overdue to person"]

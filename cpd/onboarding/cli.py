@@ -54,15 +54,10 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
 
 
 def _modules() -> Any:
-    from cpd.content.loader import load_content, resolve_module
+    from cpd.onboarding.reminders import module_lookup
 
     settings = get_settings()
-    content = load_content([settings.modules_dir, settings.questions_dir])
-
-    def modules(module_id: str) -> Any:
-        return resolve_module(content, module_id) if module_id in content.modules else None
-
-    return modules
+    return module_lookup(settings.modules_dir, settings.questions_dir)
 
 
 def cmd_onboarding_run(args: argparse.Namespace) -> int:

@@ -6,14 +6,17 @@ whose de-duplication key names the organisation, person, reference
 or on two replicas at once, adds nothing (the outbox's unique key); a mail
 server that is down or refusing only delays delivery (the outbox retries), and
 the Message-ID derived from the key lets a receiver drop a repeat delivery.
-Run it daily: ``python -m cpd onboarding run`` (or from a scheduler).
+The app and ``python -m cpd worker`` run it hourly (``daily_loop``); ``python -m cpd onboarding run`` runs it once.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,6 +61,40 @@ def run(factory: sessionmaker[Session], today: date, modules: Callable[[str], Lo
             q, r = _run_org(session, org, today, modules, public_url)
             queued, renewed = queued + q, renewed + r
     return JobResult(queued, renewed)
+
+
+def module_lookup(modules_dir: Path, questions_dir: Path) -> Callable[[str], LoadedModule | None]:
+    """Every module in the content folders by id (None for one that is gone), loaded once."""
+    from cpd.content.loader import load_content, resolve_module
+
+    content = load_content([modules_dir, questions_dir])
+
+    def modules(module_id: str) -> LoadedModule | None:
+        return resolve_module(content, module_id) if module_id in content.modules else None
+
+    return modules
+
+
+DAILY_PASS_EVERY_SECONDS = 3600.0  # hourly: a pass is idempotent (each reminder's key is queued once, ever)
+
+
+def daily_loop(factory: sessionmaker[Session], modules: Callable[[str], LoadedModule | None], *, public_url: str,
+               stop: threading.Event, every: float = DAILY_PASS_EVERY_SECONDS) -> None:
+    """Run the reminders-and-renewals pass now and then every ``every`` seconds until ``stop`` is set.
+
+    Started by ``python -m cpd worker`` and by the app's lifespan hook, so reminders go out with no cron job;
+    several processes may run it at once, since the outbox keys make a second pass queue nothing new.
+    """
+    log = logging.getLogger("cpd.onboarding")
+    while not stop.is_set():
+        try:
+            result = run(factory, datetime.now(UTC).date(), modules, public_url=public_url)
+            if result.reminders_queued or result.renewals:
+                log.info("onboarding: %d reminder(s) queued, %d renewal(s) opened", result.reminders_queued,
+                         result.renewals)
+        except Exception:  # noqa: BLE001 - the database was away: try again next time, never stop the worker
+            log.exception("onboarding: a pass failed; trying again in %.0f s", every)
+        stop.wait(every)
 
 
 def _run_org(session: Session, org: str, today: date, modules: Callable[[str], LoadedModule | None],

@@ -7,6 +7,7 @@ Starlette's own test client.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import lru_cache
@@ -73,9 +74,22 @@ def lifespan(ctx: WebContext | None = None) -> Callable[[Any], AbstractAsyncCont
             return
         store = await run_in_threadpool(context.store)  # opening the store migrates: not on the event loop
         worker = start_background_worker(store, settings=settings)
+        daily = _start_onboarding_pass(store, settings)
         try:
             yield {"outbox_worker": worker}
         finally:
+            daily.set()
             await run_in_threadpool(worker.stop)
 
     return _lifespan
+
+
+def _start_onboarding_pass(store: sessionmaker[Session], settings: Settings) -> threading.Event:
+    """Clinics' reminders and renewals, hourly in the background; returns the event that stops it."""
+    from cpd.onboarding.reminders import daily_loop, module_lookup
+
+    stop = threading.Event()
+    modules = module_lookup(settings.modules_dir, settings.questions_dir)
+    threading.Thread(target=daily_loop, args=(store, modules), kwargs={"public_url": settings.public_url, "stop": stop},
+                     name="cpd-onboarding", daemon=True).start()
+    return stop
