@@ -230,7 +230,7 @@ def _form_page(type_name: str) -> None:
     from cpd.items.base import as_shown as _as_shown
     from cpd.items.registry import type_of as _type_of
     from cpd.presentation import PublicItem
-    from cpd.ui.item_forms import item_form
+    from cpd.ui.item_forms.form import item_form
 
     path = st.session_state["path"]
     with open(path, encoding="utf-8") as fh:

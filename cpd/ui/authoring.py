@@ -24,7 +24,7 @@ from cpd.presentation import feedback, public_item
 from cpd.scoring import score_item
 from cpd.ui import resources, staff
 from cpd.ui.feedback_view import show_feedback
-from cpd.ui.item_forms import item_form
+from cpd.ui.item_forms.form import item_form
 
 
 def may_author(who: Principal | None) -> bool:

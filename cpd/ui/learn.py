@@ -22,7 +22,7 @@ from cpd.learners import PROFESSIONS
 from cpd.presentation import feedback, public_item
 from cpd.ui import focus, resources
 from cpd.ui.feedback_view import reference_markdown, show_feedback
-from cpd.ui.item_forms import item_form
+from cpd.ui.item_forms.form import item_form
 from cpd.ui.results_view import show_results
 from cpd.ui.session import SHOWN, current_state, current_token, notice, pop_notice, remember
 

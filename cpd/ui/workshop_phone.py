@@ -18,7 +18,7 @@ from cpd.learners import PROFESSIONS
 from cpd.presentation import feedback, public_item
 from cpd.ui import resources
 from cpd.ui.feedback_view import show_feedback
-from cpd.ui.item_forms import item_form
+from cpd.ui.item_forms.form import item_form
 from cpd.ui.workshop_common import follow_room, projector, stage_of
 from cpd.workshops import room
 from cpd.workshops.room import Room, Seat, WorkshopError
