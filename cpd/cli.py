@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from cpd.content.loader import ContentSet, load_content, resolve_module
 from cpd.content.timing import estimate
 from cpd.settings import get_settings
-from cpd.storage.db import open_store
+from cpd.storage.db import existing_store
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -115,10 +115,7 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 def _session_factory() -> Callable[[], Session] | None:
     """The configured store, but only if one exists: verifying a file must not create a database."""
-    settings = get_settings()
-    if settings.database_url is None and not (settings.data_dir / "cpd.sqlite3").exists():
-        return None
-    return open_store(settings.effective_database_url)
+    return existing_store(get_settings())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

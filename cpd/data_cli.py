@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cpd.settings import get_settings
+from cpd.storage.db import database_exists
 from cpd.text import terminal_safe
 
 
@@ -26,23 +27,16 @@ def _engine(args: argparse.Namespace) -> Any:
 
 
 def _factory(args: argparse.Namespace) -> Any:
-    factory = getattr(args, "session_factory", None)
-    if factory is not None:
-        return factory
-    settings = get_settings()
-    if settings.database_url is None and not (settings.data_dir / "cpd.sqlite3").exists():
-        return None
-    from cpd.storage.db import open_store
+    from cpd.platform_cli import _existing_store
 
-    return open_store(settings.effective_database_url)
+    return _existing_store(args)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from cpd.backup import backup, read_private_key
 
     settings = get_settings()
-    if getattr(args, "session_factory", None) is None and settings.database_url is None \
-            and not (settings.data_dir / "cpd.sqlite3").exists():
+    if getattr(args, "session_factory", None) is None and not database_exists(settings):
         print("error: no database found; set CPD_DATABASE_URL or CPD_DATA_DIR", file=sys.stderr)
         return 2
     pem = settings.signing_key_pem.get_secret_value() if settings.signing_key_pem else None

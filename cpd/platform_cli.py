@@ -46,12 +46,9 @@ def _existing_store(args: argparse.Namespace) -> Any:
     factory = getattr(args, "session_factory", None)
     if factory is not None:
         return factory
-    settings = get_settings()
-    if settings.database_url is None and not (settings.data_dir / "cpd.sqlite3").exists():
-        return None
-    from cpd.storage.db import open_store
+    from cpd.storage.db import existing_store
 
-    return open_store(settings.effective_database_url)
+    return existing_store(get_settings())
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:

@@ -17,6 +17,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from cpd.settings import Settings
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE = "cpd_write"  # execution option: this transaction will write
 MIGRATION_LOCK = 7_240_331  # PostgreSQL advisory lock key: one replica migrates at a time
@@ -60,6 +62,16 @@ def migrate(engine: Engine) -> None:
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+
+def database_exists(settings: Settings) -> bool:
+    """A configured server, or the embedded SQLite file already made: commands that only read never create one."""
+    return settings.database_url is not None or (settings.data_dir / "cpd.sqlite3").exists()
+
+
+def existing_store(settings: Settings) -> sessionmaker[Session] | None:
+    """The configured store, but only if one exists (verifying a file must not create a database)."""
+    return open_store(settings.effective_database_url) if database_exists(settings) else None
 
 
 def open_store(url: str) -> sessionmaker[Session]:
