@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from sqlalchemy.exc import OperationalError
 
 from cpd import attempts
 from cpd.attempts import AttemptState, InvalidToken
@@ -51,7 +52,10 @@ def current_state() -> AttemptState | None:
         return state
     cached: AttemptState | None = st.session_state.get(STATE)
     if cached is not None and not st.session_state.get(SHOWN):
-        fresh = attempts.load_state(resources.store(), cached.attempt_id)
+        try:
+            fresh = attempts.load_state(resources.store(), cached.attempt_id)
+        except OperationalError:  # the database is away for a moment: keep what we have; saving retries and says so
+            return cached
         if (len(fresh.answers), fresh.phase) != (len(cached.answers), cached.phase):
             notice("Your attempt moved on in another tab or window. Here is where your attempt is now.")
         st.session_state[STATE] = cached = fresh
