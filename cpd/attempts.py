@@ -300,28 +300,28 @@ def start_attempt(
         return token, _state(session, attempt)
 
 
-def open_for_learner(session: Session, learner_id: str, loaded: LoadedModule, *, pretest: bool = True,
-                     now: datetime | None = None) -> tuple[str, AttemptState]:
-    """A new attempt for a learner who exists already (a clinic's personal link), in the caller's transaction."""
-    now = _now(now)
-    save_snapshot(session, loaded, now)
-    attempt, token = _new_attempt(session, learner_id, loaded, now, number=1, pretest=pretest,
-                                  delivery_format="online", venue=None)
-    session.flush()
-    xapi_hooks.attempt_started(session, attempt, module_title=loaded.module.title)
-    return token, _state(session, attempt)
+def open_for_learner(session: Session, learner_id: str, loaded: LoadedModule, now: datetime, *,
+                     pretest: bool = True, delivery_format: str = "online",
+                     venue: str | None = None) -> tuple[Attempt, str]:
+    """A new attempt for a learner who is already known, in the caller's transaction.
 
-
-def open_attempt(session: Session, learner_id: str, loaded: LoadedModule, now: datetime, *,
-                 pretest: bool = True) -> tuple[Attempt, str]:
-    """A new online attempt for a learner who is already known (an LMS launch), in the caller's transaction."""
+    The one door for a clinic's personal link, an LMS launch and a workshop seat: numbered after the
+    learner's earlier attempts, on a saved snapshot of the content, with its xAPI "attempted" queued.
+    Returns the attempt and its resume token.
+    """
+    delivery_format, venue = check_delivery(delivery_format, venue)
     save_snapshot(session, loaded, now)
     number = session.scalar(select(func.max(Attempt.attempt_number)).where(Attempt.learner_id == learner_id)) or 0
     attempt, token = _new_attempt(session, learner_id, loaded, now, number=number + 1, pretest=pretest,
-                                  delivery_format="online", venue=None)
+                                  delivery_format=delivery_format, venue=venue)
     session.flush()
     xapi_hooks.attempt_started(session, attempt, module_title=loaded.module.title)
     return attempt, token
+
+
+def state_of(session: Session, attempt: Attempt) -> AttemptState:
+    """What a page needs of an attempt, read in the caller's session."""
+    return _state(session, attempt)
 
 
 def resume(factory: sessionmaker[Session], token: str, *, now: datetime | None = None) -> AttemptState:

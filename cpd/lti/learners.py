@@ -67,7 +67,7 @@ def open_for_launch(session: Session, launch: Launch, loaded: LoadedModule, *, n
         link.lineitem_url, link.ags_scopes_json, link.deployment_id = lineitem, scopes, launch.deployment_id
         session.flush()
         return token
-    attempt, token = attempts.open_attempt(session, user.learner_id, loaded, now)
+    attempt, token = attempts.open_for_learner(session, user.learner_id, loaded, now)
     session.add(LtiLaunch(attempt_id=attempt.id, platform_id=launch.platform_id, lti_user_id=user.id,
                           deployment_id=launch.deployment_id, resource_link_id=launch.resource_link_id,
                           lineitem_url=lineitem, ags_scopes_json=scopes, created_at=now))

@@ -227,7 +227,7 @@ def open_link(factory: sessionmaker[Session], token: str, modules: Callable[[str
                 Attempt.learner_id == member.learner_id, Attempt.module_id == a.module_id,
                 Attempt.started_at >= a.created_at).order_by(Attempt.started_at.desc()).limit(1))
             if newest is not None:
-                return attempts._state(session, newest), None
+                return attempts.state_of(session, newest), None
         loaded = modules(a.module_id)
         if loaded is None:
             raise InvalidToken("The assigned module is not available right now. Please try again later.")
@@ -238,9 +238,9 @@ def open_link(factory: sessionmaker[Session], token: str, modules: Callable[[str
             session.add(learner)
             session.flush()
             member.learner_id = learner.id
-        resume_token, state = attempts.open_for_learner(session, member.learner_id, loaded, now=now)
-        a.attempt_id = state.attempt_id
-        return state, resume_token
+        attempt, resume_token = attempts.open_for_learner(session, member.learner_id, loaded, now)
+        a.attempt_id = attempt.id
+        return attempts.state_of(session, attempt), resume_token
 
 
 def renew_if_due(session: Session, a: Assignment, valid_until: date, module: LoadedModule, *, public_url: str,

@@ -363,9 +363,8 @@ def join(factory: sessionmaker[Session], loaded: LoadedModule, code: object, dat
                                   created_at=now)
                 session.add(learner)
                 session.flush()
-                attempt, _resume = attempts._new_attempt(session, learner.id, loaded, now, number=1, pretest=False,
-                                                         delivery_format="workshop", venue=room_.venue)
-                session.flush()
+                attempt, _resume = attempts.open_for_learner(session, learner.id, loaded, now, pretest=False,
+                                                             delivery_format="workshop", venue=room_.venue)
                 seat = WorkshopParticipant(id=str(uuid.uuid4()), workshop_id=room_.id, learner_id=learner.id,
                                            attempt_id=attempt.id, name=person.name, shown_name=shown,
                                            personal_number_hash=_digest(f"{room_.id}:{number}"), joined_at=now)
