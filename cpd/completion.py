@@ -26,15 +26,29 @@ from cpd.certificates.service import (
 )
 from cpd.certificates.status_list import allocate_index
 from cpd.content.loader import LoadedModule
+from cpd.learners import PROFESSION_NOT_GIVEN
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, Certificate, Evaluation, Learner
 from cpd.text import clean_text
 
 
-def issue_request(loaded: LoadedModule, state: AttemptState, hours: float | None = None) -> IssueRequest:
+def printed_profession(profession: str | None) -> str | None:
+    """The profession a certificate states: none for "Other" or a learning platform that gave none."""
+    if not profession or profession in _NOT_A_PROFESSION:
+        return None
+    return profession
+
+
+_NOT_A_PROFESSION = frozenset({"Other", PROFESSION_NOT_GIVEN})
+
+
+def issue_request(loaded: LoadedModule, state: AttemptState, hours: float | None = None,
+                  profession: str | None = None) -> IssueRequest:
     """What the certificate states, taken from the attempt and the content it was scored on.
 
     ``hours``: the hours the learner claimed at the evaluation (the module's maximum when none was asked).
+    The certificate also states the module's maximum, the active time recorded (online only: a workshop
+    seat's time is the room's, not the learner's) and the edition's date (the module's last review).
     """
     m = loaded.module
     return IssueRequest(
@@ -47,6 +61,10 @@ def issue_request(loaded: LoadedModule, state: AttemptState, hours: float | None
         content_hash=state.content_hash,
         learning_objectives=[o.text for o in m.objectives],
         cpd_hours=hours if hours is not None else m.cpd_hours,
+        maximum_hours=m.cpd_hours,
+        active_seconds=state.active_seconds if state.delivery_format == "online" else None,
+        profession=printed_profession(profession),
+        edition_date=m.last_review_date,
         score_percent=state.percent or 0.0,
         pass_mark_percent=m.pass_mark,
         recertification_months=m.recertification_months,
@@ -80,13 +98,16 @@ def certificate_for(
             return existing
         evaluation = session.get(Evaluation, state.attempt_id)
         hours = evaluation.hours_claimed if evaluation is not None else None
+        attempt = session.get(Attempt, state.attempt_id)
+        learner = session.get(Learner, attempt.learner_id) if attempt is not None else None
+        profession = learner.profession if learner is not None else None
     if not enough_time(loaded, state):
         return None
     # The revocation bit is claimed first (its own short transaction), then the page is rendered
     # outside any transaction; the unique (attempt, version) key settles any race.
     with transaction(factory) as session:
         status = allocate_index(session, public_url)
-    row = prepare_certificate(issue_request(loaded, state, hours), design=design, private_key=private_key,
+    row = prepare_certificate(issue_request(loaded, state, hours, profession), design=design, private_key=private_key,
                               public_url=public_url, status=status)
     try:
         with transaction(factory) as session:

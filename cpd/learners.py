@@ -19,6 +19,8 @@ PROFESSIONS = (
     "Aesthetic practitioner (non-medical)",
     "Other",
 )
+# Stored when a learning platform launches a learner without saying their profession (never printed).
+PROFESSION_NOT_GIVEN = "Not given by the learning platform"
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _REG = re.compile(r"^[\w ./-]+$", re.UNICODE)
 

@@ -27,6 +27,8 @@ SCRIPT_NAMES = ["Zoë Ångström-Müller", "Σωκράτης Παπαδόπου�
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "clinic.yaml"
     path.write_text(text, encoding="utf-8")
+    signature = DEFAULT_DESIGN.parent / "placeholder-signature.svg"  # the sample design's image, beside it
+    (tmp_path / signature.name).write_bytes(signature.read_bytes())
     return path
 
 
@@ -42,7 +44,7 @@ def test_default_design_loads(design):
     [
         (lambda t: t.replace('primary: "#1F4E79"', 'primary: "navy"'), "colours.primary"),
         (lambda t: t.replace("provider: Reality Check CPD\n", ""), "provider"),
-        (lambda t: t.replace('  role: "[PLACEHOLDER: qualification and role]"\n', ""), "signatory.role"),
+        (lambda t: t.replace('  role: "[PLACEHOLDER: role]"\n', ""), "signatory.role"),
         (lambda t: t + "\nunexpected_field: 1\n", "unexpected_field"),
     ],
 )

@@ -26,7 +26,7 @@ from cpd.certificates.keys import (
     public_key_pem,
     signing_key,
 )
-from cpd.certificates.record import CertificateRecord, canonical_bytes, canonical_json, new_certificate_id
+from cpd.certificates.record import CertificateRecordV2, canonical_bytes, canonical_json, new_certificate_id
 from cpd.certificates.request import add_months, build_record
 from cpd.certificates.signing import sign, verify
 
@@ -41,10 +41,10 @@ def test_canonical_json_form(design):
     assert '"learner_name":"Zoë"' in text  # UTF-8, not \u escapes
     assert '"issued_at":"2026-03-05T14:30:00Z"' in text
     assert '"pass_mark_percent":80,' in text  # integral float written as JCS integer
-    assert '"cpd_hours":2.5,' in text
+    assert '"hours_claimed":2.5,' in text and '"record_type":"reality-check-cpd/certificate-record/2"' in text
     assert list(parsed) == sorted(parsed)
     # Parsing the canonical bytes and re-canonicalising is a fixed point.
-    assert canonical_json(CertificateRecord.model_validate_json(raw)) == raw
+    assert canonical_json(CertificateRecordV2.model_validate_json(raw)) == raw
     assert canonical_bytes({"b": 1.0, "a": [2.50, "é"]}) == '{"a":[2.5,"é"],"b":1}'.encode()
 
 

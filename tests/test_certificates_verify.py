@@ -22,11 +22,11 @@ from cpd.certificates.bundle import bundle_bytes, sign_record
 from cpd.certificates.did import did_web
 from cpd.certificates.openbadge import StatusEntry, build_badge
 from cpd.certificates.pdf import render_certificate_pdf
-from cpd.certificates.record import CertificateRecord, canonical_bytes
+from cpd.certificates.record import CertificateRecordV2, canonical_bytes
 from cpd.certificates.request import build_record
 from cpd.certificates.verify import Status, verify_file
 
-RECORD_FIELDS = sorted(CertificateRecord.model_fields)
+RECORD_FIELDS = sorted(CertificateRecordV2.model_fields)  # the version issued today
 
 
 def _tamper(value):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cpd.certificates.keys import key_id as compute_key_id
-from cpd.certificates.record import CertificateRecord, canonical_json, record_to_data
+from cpd.certificates.record import AnyRecord, canonical_json, record_to_data
 from cpd.certificates.signing import sign
 
 BUNDLE_FILENAME = "certificate.json"
@@ -21,7 +21,7 @@ SIGNATURE_ALGORITHM = "Ed25519"
 
 @dataclass(frozen=True)
 class SignedRecord:
-    record: CertificateRecord
+    record: AnyRecord
     signature: str  # base64url Ed25519 signature over canonical_json(record)
     key_id: str
 
@@ -29,7 +29,7 @@ class SignedRecord:
         return canonical_json(self.record)
 
 
-def sign_record(record: CertificateRecord, private_key: Ed25519PrivateKey) -> SignedRecord:
+def sign_record(record: AnyRecord, private_key: Ed25519PrivateKey) -> SignedRecord:
     return SignedRecord(record, sign(private_key, canonical_json(record)), compute_key_id(private_key))
 
 

@@ -52,7 +52,8 @@ def _sample_module(settings: Any) -> dict[str, Any]:
         m = loaded.module
         return dict(module_title=f"{m.title} (SAMPLE)", module_id=m.id, module_version=m.version,
                     content_hash=loaded.content_hash, learning_objectives=[o.text for o in m.objectives],
-                    cpd_hours=m.cpd_hours, score_percent=100, pass_mark_percent=m.pass_mark,
+                    cpd_hours=m.cpd_hours, maximum_hours=m.cpd_hours, edition_date=m.last_review_date,
+                    score_percent=100, pass_mark_percent=m.pass_mark,
                     recertification_months=m.recertification_months)
     return dict(module_title="Sample activity (SAMPLE)", module_id=settings.module_id, module_version="sample",
                 content_hash="0" * 64, learning_objectives=["Sample objective."], cpd_hours=1,
@@ -70,6 +71,7 @@ def _sample(args: argparse.Namespace) -> int:
             attempt_id="sample",
             learner_name=args.name,
             registration_number=args.registration_number,
+            profession=args.profession,
             completed_at=now,
             **_sample_module(settings),
         )
@@ -366,6 +368,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sample = cert_sub.add_parser("sample", help="write a sample signed PDF + JSON (no database)")
     sample.add_argument("--name", required=True, help="learner name to print")
     sample.add_argument("--registration-number", default=None)
+    sample.add_argument("--profession", default=None, help="profession to print beside the name")
     sample.add_argument("--out", required=True, help="output folder")
     sample.add_argument("--design", default=None, help="design YAML (default: certificates/default.yaml)")
     sample.set_defaults(func=_sample)

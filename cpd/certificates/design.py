@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cpd.certificates.record import Signatory
+from cpd.certificates.record import reject_control_characters
 
 _HEX = r"^#[0-9A-Fa-f]{6}$"
 
@@ -38,6 +38,36 @@ class Wording(BaseModel):
     completed: str = Field(default="has successfully completed the CPD activity", max_length=200)
 
 
+SIGNATURE_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+
+
+class DesignSignatory(BaseModel):
+    """The named, qualified person who signs, copied into each record issued (the image is printed only).
+
+    ``signature_image`` (PNG, JPEG or SVG, relative to the design file's folder) is printed above the
+    signature line when the design has one.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    qualifications: str | None = Field(default=None, max_length=200)
+    role: str = Field(min_length=1, max_length=200)
+    signature_image: Path | None = None
+
+    @field_validator("name", "qualifications", "role")
+    @classmethod
+    def _no_controls(cls, v: str | None) -> str | None:
+        return None if v is None else reject_control_characters(v)
+
+    @field_validator("signature_image")
+    @classmethod
+    def _image_type(cls, v: Path | None) -> Path | None:
+        if v is not None and v.suffix.lower() not in SIGNATURE_IMAGE_TYPES:
+            raise ValueError(f"a signature image is one of {', '.join(sorted(SIGNATURE_IMAGE_TYPES))}, got {v.name!r}")
+        return v
+
+
 class FontSpec(BaseModel):
     """A font family, optionally with the file that provides it.
 
@@ -58,7 +88,7 @@ class Design(BaseModel):
     # Postal address, e-mail or telephone of the provider, printed on the certificate and the privacy notice.
     provider_contact: str = Field(default="", max_length=400)
     accreditation_statement: str = Field(min_length=1, max_length=1000)
-    signatory: Signatory
+    signatory: DesignSignatory
     wording: Wording = Wording()
     colours: Colours = Colours()
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
@@ -73,6 +103,12 @@ class Design(BaseModel):
         if len(set(seen)) != len(seen):
             raise ValueError("a font family is listed twice")
         return v
+
+    def signature_file(self) -> Path | None:
+        path = self.signatory.signature_image
+        if path is None:
+            return None
+        return path if path.is_absolute() else (self.base_dir / path)
 
     def font_file(self, spec: FontSpec) -> Path | None:
         if spec.path is None:
@@ -106,6 +142,9 @@ def load_design(path: Path) -> Design:
         font_file = design.font_file(spec)
         if font_file is not None and not font_file.is_file():
             raise DesignError(f"{path}: field 'fonts' ({spec.family}): font file {font_file} does not exist")
+    signature = design.signature_file()
+    if signature is not None and not signature.is_file():
+        raise DesignError(f"{path}: field 'signatory.signature_image': file {signature} does not exist")
     return design
 
 

@@ -42,7 +42,8 @@ from cpd.certificates.did import (
     verification_method_id,
 )
 from cpd.certificates.keys import key_id, raw_public_key
-from cpd.certificates.record import CertificateRecord, canonical_bytes
+from cpd.certificates.pdf import format_minutes
+from cpd.certificates.record import AnyRecord, CertificateRecordV2, canonical_bytes
 
 CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
@@ -95,7 +96,7 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def achievement_url(public_url: str, record: CertificateRecord) -> str:
+def achievement_url(public_url: str, record: AnyRecord) -> str:
     return f"{public_url.rstrip('/')}/achievements/{record.module_id}/{record.module_version}"
 
 
@@ -112,7 +113,7 @@ def badge_image_data_uri(title: str) -> str:
 
 
 def unsigned_credential(
-    record: CertificateRecord, public_url: str, status: StatusEntry | None = None
+    record: AnyRecord, public_url: str, status: StatusEntry | None = None
 ) -> dict[str, Any]:
     """The OB3 credential for ``record``, before the proof is added."""
     base = public_url.rstrip("/")
@@ -128,7 +129,10 @@ def unsigned_credential(
                 "identityHash": record.registration_number,
             }
         )
-    description = f"{record.format.capitalize()} CPD activity ({record.cpd_hours:g} CPD hours)"
+    v2 = record if isinstance(record, CertificateRecordV2) else None
+    hours = (f"{v2.hours_claimed:g} CPD hours claimed of a maximum {v2.maximum_hours:g}" if v2 is not None
+             else f"{record.cpd_hours:g} CPD hours")
+    description = f"{record.format.capitalize()} CPD activity ({hours})"
     if record.venue:
         description += f" at {record.venue}"
     if record.learning_objectives:
@@ -164,14 +168,45 @@ def unsigned_credential(
                         f"and score at least {record.pass_mark_percent:g}% in its assessment."
                     ),
                 },
-                "creditsAvailable": record.cpd_hours,
+                "creditsAvailable": v2.maximum_hours if v2 is not None else record.cpd_hours,
                 "version": record.module_version,
             },
         },
     }
+    if v2 is not None:
+        _add_v2_facts(credential, v2)
     if status is not None:
         credential["credentialStatus"] = status.as_credential_status()
     return credential
+
+
+def _add_v2_facts(credential: dict[str, Any], record: CertificateRecordV2) -> None:
+    """What record version 2 adds, in the Open Badges 3.0 fields meant for it.
+
+    Profession: ``AchievementSubject.role`` ("role, position, or title of the learner"); hours and time
+    recorded, and who signed: ``AchievementSubject.narrative``; the provider's contact:
+    ``Profile.description``. Version-1 badges are built exactly as before (``upgrade_badges`` re-signs them).
+    """
+    subject = credential["credentialSubject"]
+    if record.learner_profession:
+        subject["role"] = record.learner_profession
+    time = (f"active time recorded: {format_minutes(record.time_recorded_minutes)}"
+            if record.time_recorded_minutes is not None else "no active time recorded (live workshop)"
+            if record.format == "live workshop" else "no active time recorded")
+    signatory = record.signatory
+    signed_by = ", ".join(x for x in (signatory.name, signatory.qualifications, signatory.role) if x)
+    subject["narrative"] = (
+        f"Claimed {record.hours_claimed:g} of a maximum {record.maximum_hours:g} CPD hours; {time}. "
+        f"Signed for {record.provider} by {signed_by}."
+    )
+    if record.provider_contact:
+        credential["issuer"]["description"] = f"Contact: {record.provider_contact}"
+    if record.edition_date is not None:
+        achievement = subject["achievement"]
+        achievement["criteria"]["narrative"] = achievement["criteria"]["narrative"].replace(
+            f"(version {record.module_version})",
+            f"(edition {record.module_version} of {record.edition_date.isoformat()})",
+        )
 
 
 def _hash_data(document: dict[str, Any], proof_config: dict[str, Any]) -> bytes:
@@ -197,7 +232,7 @@ def sign_credential(
 
 
 def build_badge(
-    record: CertificateRecord, private_key: Ed25519PrivateKey, public_url: str, status: StatusEntry | None = None
+    record: AnyRecord, private_key: Ed25519PrivateKey, public_url: str, status: StatusEntry | None = None
 ) -> dict[str, Any]:
     """The signed OB3 credential for one certificate version."""
     method = verification_method_id(did_web(public_url), key_id(private_key))

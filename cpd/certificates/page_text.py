@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from cpd.certificates.pdf import format_date, format_number
-from cpd.certificates.record import CertificateRecord
+from cpd.certificates.record import AnyRecord
 from cpd.text import BIDI_CONTROLS
 
 _RTL = {"R", "AL"}
@@ -62,7 +62,7 @@ def _letters(text: str) -> frozenset[str]:
     return frozenset(ch for ch in compact(text) if ch.isalpha())
 
 
-def checked_fields(record: CertificateRecord) -> dict[str, str]:
+def checked_fields(record: AnyRecord) -> dict[str, str]:
     """What an employer reads off the page, as the template prints it."""
     fields = {
         "name": record.learner_name,
@@ -98,7 +98,7 @@ def _line_present(value: str, lines: list[str]) -> bool:
 _WHOLE_LINE_FIELDS = frozenset({"name", "activity"})
 
 
-def compare_text(record: CertificateRecord, page_text: str) -> PageComparison:
+def compare_text(record: AnyRecord, page_text: str) -> PageComparison:
     """Which of the record's printed facts the page text does not show."""
     whole = compact(page_text)
     lines = [ln for ln in page_text.splitlines() if ln.strip()]

@@ -8,6 +8,7 @@ file". "a" conformance and UA-1 add tagging and alt text for screen readers.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from datetime import date
@@ -16,10 +17,10 @@ from typing import Any
 import typst
 
 from cpd.certificates.bundle import SignedRecord, bundle_bytes
-from cpd.certificates.design import Design
+from cpd.certificates.design import SIGNATURE_IMAGE_TYPES, Design
 from cpd.certificates.fonts import FontSet, ensure_printable, font_set_for
 from cpd.certificates.qr import qr_svg
-from cpd.certificates.record import FORMAT_WORKSHOP, CertificateRecord
+from cpd.certificates.record import FORMAT_WORKSHOP, AnyRecord, CertificateRecordV2
 from cpd.certificates.typst_template import TEMPLATE
 
 PDF_STANDARDS: Any = ["a-3a", "ua-1"]  # typst.compile takes a list of its standard names
@@ -43,7 +44,72 @@ def format_number(x: float) -> str:
     return f"{x:g}"
 
 
-def printed_fields(record: CertificateRecord) -> dict[str, str]:
+def format_minutes(minutes: int) -> str:
+    """'1 h 27 min', '45 min', '2 h': how long, the way a person writes it."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def hours_line(record: AnyRecord) -> str:
+    """'1.25 of a maximum 1.5': the hours claimed, beside the maximum when the record states one."""
+    if isinstance(record, CertificateRecordV2):
+        return f"{format_number(record.hours_claimed)} of a maximum {format_number(record.maximum_hours)}"
+    return format_number(record.cpd_hours)
+
+
+def time_recorded_line(record: AnyRecord) -> str | None:
+    """The active time recorded, or None when the record does not state one (v1, a live workshop)."""
+    if isinstance(record, CertificateRecordV2) and record.time_recorded_minutes is not None:
+        return format_minutes(record.time_recorded_minutes)
+    return None
+
+
+def edition_line(record: AnyRecord) -> str:
+    """'Edition 2.0.0 of 2 December 2026': what a reader can quote instead of a module id and content hash."""
+    if isinstance(record, CertificateRecordV2) and record.edition_date is not None:
+        return f"Edition {record.module_version} of {format_date(record.edition_date)}"
+    return f"Edition {record.module_version}"
+
+
+def signatory_line(record: AnyRecord) -> str:
+    """'Dr A. Person, MB ChB, FRCP': the name with the qualifications the record states."""
+    qualifications = record.signatory.qualifications if isinstance(record, CertificateRecordV2) else None
+    return f"{record.signatory.name}, {qualifications}" if qualifications else record.signatory.name
+
+
+def profession_of(record: AnyRecord) -> str | None:
+    return record.learner_profession if isinstance(record, CertificateRecordV2) else None
+
+
+def provider_contact_of(record: AnyRecord, design: Design) -> str:
+    """The contact the record states; a v1 record stated none, so its page shows the design's (as before)."""
+    if isinstance(record, CertificateRecordV2):
+        return record.provider_contact or ""
+    return design.provider_contact
+
+
+def signature_svg(design: Design) -> str | None:
+    """The design's signature image as SVG text (a PNG or JPEG is embedded in one), or None without one.
+
+    Typst's inputs are strings; wrapping a raster image in an SVG keeps one path for every image type.
+    """
+    path = design.signature_file()
+    if path is None:
+        return None
+    data = path.read_bytes()
+    mime = SIGNATURE_IMAGE_TYPES[path.suffix.lower()]
+    if mime == "image/svg+xml":
+        return data.decode("utf-8")
+    # A 3:1 box (a signature's usual shape); the image is scaled into it keeping its own proportions.
+    href = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            'width="600" height="200" viewBox="0 0 600 200">'
+            f'<image width="600" height="200" preserveAspectRatio="xMidYMax meet" xlink:href="{href}"/></svg>')
+
+
+def printed_fields(record: AnyRecord) -> dict[str, str]:
     """Every record text that appears on the page, by what the error should call it."""
     fields = {
         "learner name": record.learner_name,
@@ -52,20 +118,32 @@ def printed_fields(record: CertificateRecord) -> dict[str, str]:
         "venue": record.venue or "",
         "provider": record.provider,
         "accreditation statement": record.accreditation_statement,
-        "signatory name": record.signatory.name,
+        "signatory name": signatory_line(record),
         "signatory role": record.signatory.role,
-        "module": f"Edition {record.module_version}",
+        "module": edition_line(record),
+        "profession": profession_of(record) or "",
     }
     for i, objective in enumerate(record.learning_objectives, 1):
         fields[f"learning objective {i}"] = objective
     return fields
 
 
-def _page_data(record: CertificateRecord, design: Design, fonts: FontSet) -> dict[str, object]:
+def _page_data(record: AnyRecord, design: Design, fonts: FontSet) -> dict[str, object]:
     fmt = record.format.capitalize()
     venue = record.venue if record.format == FORMAT_WORKSHOP and record.venue else None
     if venue:
         fmt = f"{fmt}, {venue}"
+    details = [
+        ["Completed", format_date(record.completion_date)],
+        ["Valid until", format_date(record.valid_until)],
+        ["CPD hours claimed" if isinstance(record, CertificateRecordV2) else "CPD hours", hours_line(record)],
+        ["Time recorded", time_recorded_line(record) or "not recorded"]
+        if isinstance(record, CertificateRecordV2) and record.format != FORMAT_WORKSHOP else None,
+        ["Score / pass mark",
+         f"{format_number(record.score_percent)}% (pass mark {format_number(record.pass_mark_percent)}%)"],
+        # The edition a reader can quote; the module id and content hash stay in the signed record attached.
+        ["Module", edition_line(record)],
+    ]
     return {
         "doc_title": f"{design.wording.title}: {record.learner_name}",
         "keywords": [f"certificate-id:{record.id}", f"version:{record.version}", record.module_id],
@@ -74,20 +152,17 @@ def _page_data(record: CertificateRecord, design: Design, fonts: FontSet) -> dic
         "colours": design.colours.model_dump(),
         "wording": design.wording.model_dump(),
         "provider": record.provider,
-        "provider_contact": design.provider_contact,
+        "provider_contact": provider_contact_of(record, design),
         "accreditation": record.accreditation_statement,
-        "signatory": record.signatory.model_dump(),
+        "signatory": {"name": signatory_line(record), "role": record.signatory.role},
+        "has_signature": design.signature_file() is not None,
         "name": record.learner_name,
+        "profession": profession_of(record),
         "registration": record.registration_number,
         "activity": record.activity_title,
         "format_line": fmt,
         "venue_line": venue,
-        "completion": format_date(record.completion_date),
-        "hours": format_number(record.cpd_hours),
-        "score_line": f"{format_number(record.score_percent)}% (pass mark {format_number(record.pass_mark_percent)}%)",
-        "valid_until": format_date(record.valid_until),
-        # The edition a reader can quote; the module id and content hash stay in the signed record attached.
-        "module_line": f"Edition {record.module_version}",
+        "details": [pair for pair in details if pair is not None],
         "objectives": list(record.learning_objectives),
         "certificate_id": record.id,
         "version_line": f"version {record.version}"
@@ -109,11 +184,12 @@ def render_certificate_pdf(signed: SignedRecord, design: Design, fonts: FontSet 
     """
     fonts = fonts or font_set_for(design)
     record = signed.record
-    ensure_printable({**printed_fields(record), "provider contact": design.provider_contact}, fonts)
+    ensure_printable({**printed_fields(record), "provider contact": provider_contact_of(record, design)}, fonts)
     inputs = {
         "data": json.dumps(_page_data(record, design, fonts), ensure_ascii=False),
         "bundle": bundle_bytes(signed).decode("utf-8"),
         "qr": qr_svg(record.verification_url),
+        "signature": signature_svg(design) or "",
     }
     pdf = typst.compile(
         _TEMPLATE_BYTES,

@@ -12,7 +12,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cpd.certificates.pdf import format_date, format_number
+from cpd.certificates.pdf import (
+    edition_line,
+    format_date,
+    format_number,
+    hours_line,
+    profession_of,
+    signatory_line,
+    time_recorded_line,
+)
+from cpd.certificates.record import CertificateRecordV2
 from cpd.certificates.service import LookupResult
 
 STATUS_WORDS = {
@@ -49,15 +58,24 @@ def public_view(result: LookupResult, today: date | None = None) -> dict[str, An
     if record is None:
         view["status_text"] = STATUS_WORDS["unknown"]
         return view
+    v2 = record if isinstance(record, CertificateRecordV2) else None
     view.update(
         name=record.learner_name,
-        profession=result.profession,
+        # The signed record's profession (version 2) wins over the learner's current profile.
+        profession=profession_of(record) or result.profession,
         activity=record.activity_title,
         format=record.format,
         venue=record.venue,
         completion_date=record.completion_date.isoformat(),
-        cpd_hours=record.cpd_hours,
+        cpd_hours=record.cpd_hours,  # the hours claimed, in every record version
+        hours_line=hours_line(record),
+        maximum_hours=v2.maximum_hours if v2 is not None else None,
+        time_recorded_minutes=v2.time_recorded_minutes if v2 is not None else None,
+        time_recorded=time_recorded_line(record),
+        edition=edition_line(record),
         provider=record.provider,
+        provider_contact=v2.provider_contact if v2 is not None else None,
+        signed_by=f"{signatory_line(record)}, {record.signatory.role}",
         registration_number_partial=partial_registration(record.registration_number),
         issued_at=record.issued_at.isoformat().replace("+00:00", "Z"),
         valid_from=record.issued_at.isoformat().replace("+00:00", "Z"),
@@ -90,9 +108,16 @@ def plain_lines(view: dict[str, Any]) -> list[tuple[str, str]]:
         ("Profession", view.get("profession") or "not stated"),
         ("Activity", view["activity"]),
         ("Completed on", completed),
-        ("CPD hours", format_number(view["cpd_hours"])),
-        ("Provider", view["provider"]),
+        ("CPD hours claimed" if view.get("maximum_hours") is not None else "CPD hours",
+         view.get("hours_line") or format_number(view["cpd_hours"])),
     ]
+    if view.get("time_recorded"):
+        lines.append(("Time recorded", view["time_recorded"]))
+    lines.append(("Provider", view["provider"]))
+    if view.get("provider_contact"):
+        lines.append(("Provider contact", view["provider_contact"]))
+    lines.append(("Signed by", view["signed_by"]))
+    lines.append(("Edition", view["edition"]))
     if view.get("venue"):
         lines.insert(3, ("Venue", view["venue"]))
     return lines

@@ -24,7 +24,15 @@ code that checks it changes every month. So:
   forms are versioned the same way in ``openbadge.py`` (``PROOF_FORMS``): the
   verifier keeps accepting every form it ever issued and names which one it saw.
 
-Today there is one record version: ``reality-check-cpd/certificate-record/1``.
+Record versions issued so far:
+
+* ``reality-check-cpd/certificate-record/1`` (``CertificateRecord``): one ``cpd_hours`` figure (the hours
+  the learner claimed, or the module's hours before claiming existed), provider, accreditation, signatory.
+* ``reality-check-cpd/certificate-record/2`` (``CertificateRecordV2``, issued from December 2026): what a
+  society or employer asked the certificate to state (issue 18): the hours claimed beside the module's
+  designated maximum and the active time recorded, the learner's profession, the provider's address or
+  contact, a signatory with their qualifications, and the edition's date (printed instead of developer
+  identifiers; the content hash stays in the signed record).
 """
 
 from __future__ import annotations
@@ -34,14 +42,16 @@ import re
 import secrets
 import unicodedata
 from datetime import UTC, date, datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeAlias
 
 import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cpd.text import BIDI_CONTROLS
 
-RECORD_TYPE: Final = "reality-check-cpd/certificate-record/1"
+RECORD_TYPE_V1: Final = "reality-check-cpd/certificate-record/1"
+RECORD_TYPE_V2: Final = "reality-check-cpd/certificate-record/2"
+RECORD_TYPE: Final = RECORD_TYPE_V2  # the version new certificates are issued in
 FORMAT_ONLINE: Final = "online self-paced"
 FORMAT_WORKSHOP: Final = "live workshop"
 DeliveryFormat = Literal["online self-paced", "live workshop"]
@@ -80,11 +90,11 @@ class Signatory(BaseModel):
 
 
 class CertificateRecord(BaseModel):
-    """Everything printed on, and signed for, one certificate version."""
+    """Record version 1 (frozen): everything printed on, and signed for, one certificate version."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    record_type: Literal["reality-check-cpd/certificate-record/1"] = RECORD_TYPE
+    record_type: Literal["reality-check-cpd/certificate-record/1"] = RECORD_TYPE_V1
     id: str = Field(pattern=CERTIFICATE_ID_RE.pattern)
     version: int = Field(ge=1)
     supersedes: str | None = Field(default=None, pattern=CERTIFICATE_ID_RE.pattern)
@@ -144,6 +154,109 @@ class CertificateRecord(BaseModel):
         return self
 
 
+class SignatoryV2(BaseModel):
+    """Who vouches for the certificate: a named person, their qualifications and their role."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    qualifications: str | None = Field(default=None, max_length=200)  # e.g. "MB ChB, FRCS"
+    role: str = Field(min_length=1, max_length=200)
+
+    @field_validator("name", "qualifications", "role")
+    @classmethod
+    def _no_controls(cls, v: str | None) -> str | None:
+        return None if v is None else reject_control_characters(v)
+
+
+class CertificateRecordV2(BaseModel):
+    """Record version 2: what a CPD body asks a certificate to state about participation and who vouches.
+
+    Hours: ``hours_claimed`` is what the learner claimed at the evaluation (AMA-style "credit commensurate
+    with the extent of participation"), never more than ``maximum_hours``, the activity's designated
+    maximum; ``time_recorded_minutes`` is the active time the platform recorded (None where it records
+    none, e.g. a live workshop). ``edition_date`` is the date of the edition printed instead of the module
+    id and content hash, which stay here for anyone checking the exact content.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    record_type: Literal["reality-check-cpd/certificate-record/2"] = RECORD_TYPE_V2
+    id: str = Field(pattern=CERTIFICATE_ID_RE.pattern)
+    version: int = Field(ge=1)
+    supersedes: str | None = Field(default=None, pattern=CERTIFICATE_ID_RE.pattern)
+    learner_name: str = Field(min_length=1, max_length=200)
+    learner_profession: str | None = Field(default=None, max_length=120)
+    registration_number: str | None = Field(default=None, max_length=64)
+    activity_title: str = Field(min_length=1, max_length=300)
+    module_id: str = Field(min_length=1, max_length=80)
+    module_version: str = Field(min_length=1, max_length=40)
+    edition_date: date | None = None
+    content_hash: str = Field(min_length=1, max_length=128)
+    format: DeliveryFormat
+    venue: str | None = Field(default=None, max_length=200)
+    completion_date: date
+    hours_claimed: float = Field(gt=0, le=1000)
+    maximum_hours: float = Field(gt=0, le=1000)
+    time_recorded_minutes: int | None = Field(default=None, ge=0, le=1_000_000)
+    score_percent: float = Field(ge=0, le=100)
+    pass_mark_percent: float = Field(ge=0, le=100)
+    learning_objectives: list[str] = Field(default_factory=list, max_length=20)
+    valid_until: date
+    provider: str = Field(min_length=1, max_length=200)
+    provider_contact: str | None = Field(default=None, max_length=400)
+    accreditation_statement: str = Field(min_length=1, max_length=1000)
+    signatory: SignatoryV2
+    verification_url: str = Field(min_length=1, max_length=500)
+    issued_at: datetime
+
+    @field_validator(
+        "learner_name", "learner_profession", "registration_number", "activity_title", "module_id",
+        "module_version", "content_hash", "venue", "provider", "provider_contact", "accreditation_statement",
+        "verification_url",
+    )
+    @classmethod
+    def _no_controls(cls, v: str | None) -> str | None:
+        return None if v is None else reject_control_characters(v)
+
+    @field_validator("learning_objectives")
+    @classmethod
+    def _objectives_clean(cls, v: list[str]) -> list[str]:
+        for item in v:
+            reject_control_characters(item)
+            if not item.strip() or len(item) > 500:
+                raise ValueError("each objective must be 1-500 characters")
+        return v
+
+    @field_validator("issued_at")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("issued_at must be timezone-aware")
+        return v.astimezone(UTC).replace(microsecond=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CertificateRecordV2:
+        if self.format == FORMAT_WORKSHOP and not self.venue:
+            raise ValueError("a live workshop certificate must name its venue")
+        if self.valid_until < self.completion_date:
+            raise ValueError("valid_until is before completion_date")
+        if (self.version == 1) != (self.supersedes is None):
+            raise ValueError("version 1 supersedes nothing; later versions must name what they supersede")
+        if self.hours_claimed > self.maximum_hours:
+            raise ValueError("the hours claimed are more than the activity's maximum")
+        return self
+
+    @property
+    def cpd_hours(self) -> float:
+        """The hours claimed, under version 1's name: code reading either version gets the credit claimed."""
+        return self.hours_claimed
+
+
+# Any record version ever issued (what parsing a stored or received record gives).
+AnyRecord: TypeAlias = CertificateRecord | CertificateRecordV2
+
+
 def canonical_bytes(data: Any) -> bytes:
     """The exact bytes that are signed, for any JSON value: RFC 8785 (JCS).
 
@@ -162,27 +275,30 @@ def canonical_bytes(data: Any) -> bytes:
         raise ValueError(f"cannot be written as canonical JSON: {exc}") from exc
 
 
-def record_to_data(record: CertificateRecord) -> dict[str, Any]:
+def record_to_data(record: AnyRecord) -> dict[str, Any]:
     """The record as plain JSON data (dates ISO 8601, issued_at UTC with ``Z``)."""
     return record.model_dump(mode="json")
 
 
-def canonical_json(record: CertificateRecord) -> bytes:
+def canonical_json(record: AnyRecord) -> bytes:
     """The signed form of a record; see ``canonical_bytes`` for the exact rules."""
     return canonical_bytes(record_to_data(record))
 
 
 # Every record version ever issued, by its ``record_type``; see the rule at the top.
-RECORD_VERSIONS: Final[dict[str, type[CertificateRecord]]] = {RECORD_TYPE: CertificateRecord}
+RECORD_VERSIONS: Final[dict[str, type[CertificateRecord] | type[CertificateRecordV2]]] = {
+    RECORD_TYPE_V1: CertificateRecord,
+    RECORD_TYPE_V2: CertificateRecordV2,
+}
 
 
 class UnknownRecordVersion(ValueError):
     """A record signed by us but of a version this code does not know (newer code issued it)."""
 
 
-def parse_record(data: Any) -> CertificateRecord:
+def parse_record(data: Any) -> AnyRecord:
     """The record of whichever version ``data`` is; raises ``UnknownRecordVersion`` or pydantic's ValidationError."""
-    record_type = data.get("record_type", RECORD_TYPE) if isinstance(data, dict) else None
+    record_type = data.get("record_type", RECORD_TYPE_V1) if isinstance(data, dict) else None
     model = RECORD_VERSIONS.get(record_type) if isinstance(record_type, str) else None
     if model is None:
         raise UnknownRecordVersion(f"record version {str(record_type)[:80]!r} is not known to this verifier")

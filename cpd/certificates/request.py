@@ -16,7 +16,8 @@ from cpd.certificates.design import Design
 from cpd.certificates.record import (
     FORMAT_ONLINE,
     FORMAT_WORKSHOP,
-    CertificateRecord,
+    CertificateRecordV2,
+    SignatoryV2,
     new_certificate_id,
 )
 
@@ -32,7 +33,7 @@ class IssueRequest(BaseModel):
     module_version: str = Field(min_length=1, max_length=40)
     content_hash: str = Field(min_length=1, max_length=128)
     learning_objectives: list[str] = Field(default_factory=list)
-    cpd_hours: float = Field(gt=0)
+    cpd_hours: float = Field(gt=0)  # the hours claimed (the module's maximum when the learner was not asked)
     score_percent: float = Field(ge=0, le=100)
     pass_mark_percent: float = Field(ge=0, le=100)
     recertification_months: int = Field(ge=1, le=240)
@@ -40,6 +41,11 @@ class IssueRequest(BaseModel):
     # Same values as ``Attempt.delivery_format``.
     delivery_format: Literal["online", "workshop"] = "online"
     venue: str | None = Field(default=None, max_length=200)
+    # Added with record version 2; optional so every caller that fills in the fields above keeps working.
+    maximum_hours: float | None = Field(default=None, gt=0)  # the activity's designated maximum; None: cpd_hours
+    active_seconds: float | None = Field(default=None, ge=0)  # time recorded; None where none is (a workshop)
+    profession: str | None = Field(default=None, max_length=120)
+    edition_date: date | None = None  # the date of the edition (the module's last review date)
 
     @model_validator(mode="after")
     def _check(self) -> IssueRequest:
@@ -49,6 +55,8 @@ class IssueRequest(BaseModel):
             raise ValueError("the score is below the pass mark: no certificate")
         if self.delivery_format == "workshop" and not (self.venue and self.venue.strip()):
             raise ValueError("a workshop needs a venue")
+        if self.maximum_hours is not None and self.cpd_hours > self.maximum_hours:
+            raise ValueError("the hours claimed are more than the activity's maximum")
         return self
 
 
@@ -70,32 +78,39 @@ def build_record(
     public_url: str,
     issued_at: datetime,
     certificate_id: str | None = None,
-) -> CertificateRecord:
-    """A version-1 record from the request, the design's provider details and the clock."""
+) -> CertificateRecordV2:
+    """A record of the newest version from the request, the design's provider details and the clock."""
     cert_id = certificate_id or new_certificate_id()
     completion = request.completed_at.date()
     workshop = request.delivery_format == "workshop"
-    return CertificateRecord(
+    signatory = design.signatory
+    return CertificateRecordV2(
         id=cert_id,
         version=1,
         supersedes=None,
         learner_name=request.learner_name.strip(),
+        learner_profession=(request.profession or "").strip() or None,
         registration_number=(request.registration_number or "").strip() or None,
         activity_title=request.module_title,
         module_id=request.module_id,
         module_version=request.module_version,
+        edition_date=request.edition_date,
         content_hash=request.content_hash,
         format=FORMAT_WORKSHOP if workshop else FORMAT_ONLINE,
         venue=request.venue.strip() if workshop and request.venue else None,
         completion_date=completion,
-        cpd_hours=request.cpd_hours,
+        hours_claimed=request.cpd_hours,
+        maximum_hours=request.maximum_hours if request.maximum_hours is not None else request.cpd_hours,
+        # Whole minutes, rounded down: the certificate never states more time than was recorded.
+        time_recorded_minutes=None if request.active_seconds is None else int(request.active_seconds // 60),
         score_percent=request.score_percent,
         pass_mark_percent=request.pass_mark_percent,
         learning_objectives=list(request.learning_objectives),
         valid_until=add_months(completion, request.recertification_months),
         provider=design.provider,
+        provider_contact=design.provider_contact.strip() or None,
         accreditation_statement=design.accreditation_statement,
-        signatory=design.signatory,
+        signatory=SignatoryV2(name=signatory.name, qualifications=signatory.qualifications, role=signatory.role),
         verification_url=verification_url(public_url, cert_id),
         issued_at=issued_at,
     )

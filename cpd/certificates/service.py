@@ -27,7 +27,7 @@ from cpd.certificates.openbadge import StatusEntry, build_badge
 from cpd.certificates.pdf import render_certificate_pdf
 from cpd.certificates.record import (
     CERTIFICATE_ID_RE,
-    CertificateRecord,
+    AnyRecord,
     canonical_bytes,
     canonical_json,
     new_certificate_id,
@@ -62,7 +62,7 @@ class CertificateStateError(ValueError):
 class LookupResult:
     status: LookupStatus
     certificate_id: str
-    record: CertificateRecord | None = None
+    record: AnyRecord | None = None
     revoked_at: datetime | None = None
     revoked_reason: str | None = None
     superseded_by: str | None = None
@@ -88,7 +88,7 @@ def _now(now: datetime | None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
 
 
-def stored_record(row: Certificate) -> CertificateRecord:
+def stored_record(row: Certificate) -> AnyRecord:
     """The record of whichever version the row was issued with (see the rule in record.py)."""
     return parse_record(json.loads(row.record_json))
 
@@ -241,7 +241,9 @@ def reissue_corrected(
         verification_url=verification_url(public_url, cert_id),
         issued_at=_now(now).isoformat(),
     )
-    signed = sign_record(CertificateRecord.model_validate(data), private_key)
+    # The correction keeps the record version of what it corrects: a v1 record has no recorded time or
+    # maximum to restate, and a correction must not invent facts.
+    signed = sign_record(parse_record(data), private_key)
     status = allocate_index(session, public_url, now)
     row = render_certificate(signed, attempt_id=old.attempt_id, design=design,
                              private_key=private_key, public_url=public_url, fonts=fonts, status=status)

@@ -64,9 +64,13 @@ TEMPLATE = r"""
   #muted(d.wording.intro)
   #v(0.02cm)
   #name-block(d.name)
-  #if d.registration != none {
+  #if d.profession != none or d.registration != none {
     v(0.05cm)
-    text(size: 9.5pt)[#muted[Professional registration number: ]#d.registration]
+    text(size: 9.5pt)[
+      #if d.profession != none [#muted[Profession: ]#d.profession]
+      #if d.profession != none and d.registration != none [#h(0.6em)]
+      #if d.registration != none [#muted[Professional registration number: ]#d.registration]
+    ]
   }
   #v(0.05cm)
   #muted(d.wording.completed)
@@ -74,46 +78,51 @@ TEMPLATE = r"""
   #text(size: 15pt, fill: rgb(c.primary), d.activity)
 ]
 
-// A venue gets the full width (it may be 200 characters); online, format sits in a cell.
+// Label/value pairs two to a row; a workshop's format and venue get a row of their own across the page.
 #let details = grid(
   columns: (auto, 1fr, auto, 1fr),
   column-gutter: 0.4cm,
   row-gutter: 0.2cm,
-  muted[Completed], d.completion,
-  muted[CPD hours], d.hours,
-  muted[Score / pass mark], d.score_line,
-  muted[Valid until], d.valid_until,
+  ..d.details.map(((label, value)) => (muted(label), value)).flatten(),
+  ..if calc.odd(d.details.len()) { ([], []) } else { () },
   ..if d.venue_line == none {
-    (muted[Module], d.module_line, muted[Format], d.format_line)
+    (muted[Format], d.format_line, [], [])
   } else {
-    (muted[Module], grid.cell(colspan: 3, d.module_line), muted[Format], grid.cell(colspan: 3, d.format_line))
+    (muted[Format], grid.cell(colspan: 3, d.format_line))
   },
 )
 
 #let objectives = if d.objectives.len() > 0 [
   #muted[Learning objectives]
   #v(-0.15cm)
-  #set text(size: 8.5pt)
+  #set text(size: 8.5pt)  // at least 8.5 pt: readable printed (tests/test_certificates_record_v2.py)
   #set par(leading: 0.45em)
   #list(tight: true, spacing: 0.5em, ..d.objectives)
 ]
 
+// Three columns side by side keep the footer short: what the provider states (and who it is, how to
+// reach it), the signature block, the QR code.
 #let footer = grid(
-  columns: (1fr, auto),
-  column-gutter: 0.8cm,
-  align: (left + bottom, center + bottom),
+  columns: (1fr, 6.5cm, auto),
+  column-gutter: 0.7cm,
+  align: (left + bottom, left + bottom, center + bottom),
   [
     #text(size: 8pt, fill: rgb(c.muted), d.accreditation)
     #if d.provider_contact != "" {
       linebreak()
       text(size: 8pt, fill: rgb(c.muted))[#d.provider: #d.provider_contact]
     }
-    #v(0.3cm)
-    #line(length: 6.5cm, stroke: 0.6pt + rgb(c.text))
-    #d.signatory.name \
-    #muted(d.signatory.role) \
-    #v(0.05cm)
+    #v(0.15cm)
     #text(size: 7.5pt, fill: rgb(c.muted))[Certificate ID: #d.certificate_id #h(0.3em) (#d.version_line) #h(0.3em) Issued: #d.issued]
+  ],
+  [
+    #if d.has_signature {
+      image(bytes(sys.inputs.signature), format: "svg", height: 1.1cm, alt: "Signature of " + d.signatory.name)
+      v(-0.3cm)
+    }
+    #line(length: 100%, stroke: 0.6pt + rgb(c.text))
+    #v(-0.1cm)
+    #par(leading: 0.4em)[#d.signatory.name \ #muted(d.signatory.role)]
   ],
   [
     #box(fill: white, inset: 3pt, image(bytes(sys.inputs.qr), format: "svg", width: 2.7cm, alt: d.qr_alt))

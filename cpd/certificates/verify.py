@@ -39,7 +39,7 @@ from cpd.certificates.page_text import PageComparison, compare_text, pdf_page_te
 from cpd.certificates.pdf import format_date
 from cpd.certificates.record import (
     CERTIFICATE_ID_RE,
-    CertificateRecord,
+    AnyRecord,
     UnknownRecordVersion,
     canonical_bytes,
     parse_record,
@@ -65,7 +65,7 @@ class VerificationResult:
     status: Status
     reason: str | None = None
     kind: str | None = None  # "pdf" | "bundle" | "badge"
-    record: CertificateRecord | None = None  # for PDFs and bundles
+    record: AnyRecord | None = None  # for PDFs and bundles
     certificate_id: str | None = None
     credential: dict[str, Any] | None = None  # for badges
     proof_form: str | None = None  # badges: a key of openbadge.PROOF_FORMS
@@ -133,7 +133,7 @@ def _period(valid_from: datetime, valid_until: datetime, now: datetime) -> tuple
     return None
 
 
-def _record_period(record: CertificateRecord, now: datetime) -> tuple[Status, str] | None:
+def _record_period(record: AnyRecord, now: datetime) -> tuple[Status, str] | None:
     end = datetime.combine(record.valid_until, time(23, 59, 59), tzinfo=UTC)
     return _period(record.issued_at, end, now)
 

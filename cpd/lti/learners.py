@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from cpd import attempts
 from cpd.content.loader import LoadedModule
+from cpd.learners import PROFESSION_NOT_GIVEN
 from cpd.lti.launch import SCORE_SCOPE, Launch
 from cpd.storage.tables import Attempt, Learner, LtiLaunch, LtiUser
 
-PROFESSION_UNKNOWN = "Not given by the learning platform"
+PROFESSION_UNKNOWN = PROFESSION_NOT_GIVEN
 
 
 def learner_for(session: Session, launch: Launch, now: datetime) -> LtiUser:
