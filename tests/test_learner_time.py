@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from cpd import attempts
 from cpd.certificates.design import load_default_design
+from cpd.certificates.record import CertificateRecordV2
 from cpd.certificates.service import lookup
 from cpd.completion import certificate_for
 
@@ -76,12 +77,16 @@ def test_the_certificate_states_the_hours_claimed(store, mini):
     cert = certificate_for(store, loaded, state, design=load_default_design(ROOT / "certificates"),
                            private_key=Ed25519PrivateKey.generate(), public_url=PUBLIC_URL)
     with store() as s:
-        assert lookup(s, cert.id).record.cpd_hours == 0.75
+        record = lookup(s, cert.id).record
+    # Record version 2: the hours claimed beside the maximum and the active time recorded (4 x 2 min).
+    assert isinstance(record, CertificateRecordV2)
+    assert (record.hours_claimed, record.maximum_hours, record.time_recorded_minutes) == (0.75, 1.25, 8)
+    assert record.learner_profession == "Physician" and record.edition_date == date(2026, 6, 1)
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(cert.pdf)).pages)
-    assert "0.75" in text
+    assert "0.75 of a maximum 1.25" in text and "8 min" in text and "Profession: Physician" in text
     # The shipped sample design: placeholders marked as such, the edition instead of developer identifiers.
     assert "[PLACEHOLDER: signatory's name]" in text and "[PLACEHOLDER: provider's postal address" in text
-    assert "Edition 1.0.0" in text and loaded.content_hash[:12] not in text
+    assert "Edition 1.0.0 of 1 June 2026" in text and loaded.content_hash[:12] not in text
 
 
 def test_no_certificate_below_the_modules_minimum_recorded_time(store, mini):
