@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cpd.behaviours.certainty import asks_certainty
+from cpd.behaviours.grading import certainty_question_note
 from cpd.content.loader import LoadedModule
 from cpd.content.models import Item, Reference
 from cpd.items.base import Choice, Order, PartFeedback, as_shown
@@ -29,6 +30,7 @@ class PublicItem:
     stem: str
     asks_certainty: bool
     view: Any  # the item type's public view (e.g. OptionsView): ids and texts in this attempt's order
+    certainty_note: str = ""  # how the certainty answer affects the score (the module's grading policy)
 
 
 def attempt_order(seed: int, shuffle: bool) -> Order:
@@ -48,7 +50,9 @@ def public_item(loaded: LoadedModule, item: Item, seed: int) -> PublicItem:
     """The item as shown before submission: text and ids only, in this attempt's order."""
     delivery = loaded.module.delivery
     view = type_of(item).public_view(item, attempt_order(seed, delivery.shuffle_options))
-    return PublicItem(item.id, item.type, item.stem, asks_certainty(item, delivery.certainty_based_marking), view)
+    certainty = asks_certainty(item, delivery.certainty_based_marking)
+    note = certainty_question_note(delivery.grading) if certainty else ""
+    return PublicItem(item.id, item.type, item.stem, certainty, view, note)
 
 
 @dataclass(frozen=True)

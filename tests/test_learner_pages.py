@@ -75,3 +75,35 @@ def test_registration_errors_appear_under_their_own_field_and_the_typed_values_s
     assert kinds[reg_at + 1] == "Error" and "Registration number" in sequence[reg_at + 1][1]
     assert at.text_input[0].value == "Zoë" and at.text_input[1].value == "not-an-address"  # nothing to type again
     assert "t" not in at.query_params  # no attempt was started
+
+
+def test_the_grading_policy_is_stated_where_the_learner_decides_how_sure_to_be(data_dir):  # noqa: F811
+    from cpd.behaviours.grading import certainty_question_note
+
+    at = start(open_app(), pretest=False)
+    assert current_item(at) == ("cases", "q-source")  # the mini module's certainty question
+
+    def forms(node):
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", None) == "form":
+                yield child
+            yield from forms(child)
+
+    (form,) = forms(at.main)
+    sequence = [(type(e).__name__, getattr(e, "label", None) or getattr(e, "value", "")) for e in form.children.values()]
+    sure_at = next(i for i, (k, v) in enumerate(sequence) if k == "Radio" and str(v).startswith("How sure are you?"))
+    assert sequence[sure_at + 1] == ("Caption", certainty_question_note("accuracy"))
+    assert "do not count towards the pass" in sequence[sure_at + 1][1]
+
+
+def test_each_grading_policy_has_its_own_words_beside_the_certainty_question(mini):
+    from cpd.content.models import Delivery
+    from cpd.presentation import public_item
+
+    strict = type(mini)(mini.module.model_copy(update={"delivery": Delivery(
+        certainty_based_marking=True, grading="certainty_adjusted")}), mini.cases, "c" * 64)
+    asked = public_item(strict, strict.item("q-source"), 1)
+    assert asked.asks_certainty and "count towards your pass" in asked.certainty_note
+    assert "confident wrong answer costs more" in asked.certainty_note
+    not_asked = next(public_item(mini, mini.item(i), 1) for i in CASE_ITEMS if not mini.item(i).certainty)
+    assert not not_asked.asks_certainty and not_asked.certainty_note == ""

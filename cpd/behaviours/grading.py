@@ -104,6 +104,18 @@ def start_page_note(policy: str, certainty_based_marking: bool) -> str:
             "score is reported beside it, to show where confidence ran ahead of knowledge. ")
 
 
+def certainty_question_note(policy: str) -> str:
+    """Beside "How sure are you?": what the answer to it does to the score, in the module's own terms.
+
+    The start page says it once; the learner decides how sure to be at each question, so it is said there too.
+    """
+    if policy == "certainty_adjusted":
+        return ("These marks count towards your pass: the pass is decided on your certainty-adjusted score, "
+                "so a confident wrong answer costs more than an unsure one.")
+    return ("The pass is decided on accuracy alone: these marks are reported beside your score, to show where "
+            "confidence ran ahead of knowledge, and do not count towards the pass.")
+
+
 def results_note(g: Grade) -> str:
     """One sentence beside the pass decision: which score it was judged on."""
     if g.certainty_adjusted is None:

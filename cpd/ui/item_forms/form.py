@@ -31,6 +31,8 @@ def item_form(item: PublicItem, key: str) -> tuple[dict[str, Any], int | None] |
                 list(CERTAINTY_LABELS), index=None, horizontal=True,
                 format_func=CERTAINTY_LABELS.__getitem__, key=f"{key}-certainty",
             )
+            if item.certainty_note:
+                st.caption(item.certainty_note)
         submitted = st.form_submit_button("Submit answer", type="primary")
     if not submitted:
         return None
