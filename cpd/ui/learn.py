@@ -121,7 +121,9 @@ def _start(loaded: LoadedModule) -> None:
         _field_error(problems, "name")
         email = st.text_input("E-mail")
         _field_error(problems, "email")
-        profession = st.selectbox("Profession", PROFESSIONS, index=None, placeholder="Choose your profession")
+        # required: no clear button, which would take the Tab after the choice and swallow a typed space
+        profession = st.selectbox("Profession", PROFESSIONS, index=None, placeholder="Choose your profession",
+                                  required=True)
         _field_error(problems, "profession")
         registration = st.text_input("Professional registration number (optional)")
         _field_error(problems, "registration_number")

@@ -171,7 +171,7 @@ def _join() -> None:
         code = st.text_input("Workshop code", value=st.query_params.get("code", ""), max_chars=12, key="ws-code")
         name = st.text_input("Your name (as it should appear on your certificate)", key="ws-name")
         profession = st.selectbox("Profession", PROFESSIONS, index=None, placeholder="Choose your profession",
-                                  key="ws-profession")
+                                  key="ws-profession", required=True)  # no clear button to swallow a space
         registration = st.text_input("Professional registration number (optional)", key="ws-reg")
         email = st.text_input("E-mail (optional: to send your certificate)", key="ws-email")
         go = st.form_submit_button("Join", type="primary")
