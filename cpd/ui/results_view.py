@@ -137,11 +137,18 @@ def _your_data(state: AttemptState) -> None:
 
 
 def _evaluation(loaded: LoadedModule, state: AttemptState) -> None:
+    evaluation_form(loaded, state)
+
+
+def evaluation_form(loaded: LoadedModule, state: AttemptState, *, ask_hours: bool = True) -> None:
+    """The one evaluation form, for every delivery (a workshop's phones use it too, without the hours claim:
+    a workshop's hours are set by its facilitator)."""
     st.subheader("Evaluation and reflection")
-    if state.passed:
+    if state.passed and ask_hours:
         st.info("Complete the evaluation to get your certificate: it is issued as soon as you submit it.",
                 icon=":material/arrow_downward:")
-    st.caption("Required for your CPD record" + (" and for your certificate" if state.passed else "") + ". Plain text only.")
+    st.caption("Required for your CPD record" + (" and for your certificate" if state.passed and ask_hours else "")
+               + ". Plain text only.")
     scale = [1, 2, 3, 4, 5]
     with st.form("evaluation", enter_to_submit=False):
         relevance = st.radio("How relevant was this module to your practice? (1 = not at all, 5 = very)", scale,
@@ -158,8 +165,9 @@ def _evaluation(loaded: LoadedModule, state: AttemptState) -> None:
         hours = st.select_slider(
             f"CPD hours you claim (up to {maximum:g}): claim only what matches your participation",
             options=attempts.hours_choices(maximum), value=maximum, format_func=lambda h: f"{h:g} h",
-        )
-        st.caption(f"Active time recorded for this attempt: {minutes(state.active_seconds)}.")
+        ) if ask_hours else None
+        if ask_hours:
+            st.caption(f"Active time recorded for this attempt: {minutes(state.active_seconds)}.")
         sent = st.form_submit_button("Submit evaluation", type="primary")
     if sent:
         try:
