@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pypdf
 import pytest
@@ -211,3 +211,26 @@ def test_certificates_wait_for_the_end_of_the_workshop(store, mini, fac):
     r = room.create(store, mini, fac, title="T", held_on="2026-12-02", venue="V", cpd_hours=1).room
     with pytest.raises(WorkshopError, match="Finish the workshop first"):
         certify.request_all(store, r.id, fac)
+
+
+def test_item_analysis_of_a_modules_self_paced_attempts_page_and_command(store, mini, capsysbinary, monkeypatch):
+    import argparse
+
+    from mini_answers import finish
+
+    from cpd import item_analysis_data, reports_cli
+
+    finish(store, mini, RIGHT)
+    finish(store, mini, WRONG, learner={"name": "Ben", "email": "ben@example.org", "profession": "Physician"})
+    stats = item_analysis_data.for_module(store, mini)
+    source = next(i for i in stats.items if i.item_id == "q-source")
+    assert (stats.participants, source.answered, source.facility) == (2, 2, 0.5)
+    assert {o.id: o.chosen_by for o in source.options}["a"] == 1
+    monkeypatch.setattr("cpd.onboarding.cli._modules", lambda: lambda module_id: mini if module_id == "mini" else None)
+    args = argparse.Namespace(session_factory=store, report="item-analysis", module="mini",
+                              date_from=date(2000, 1, 1), date_to=date(2100, 1, 1), out=None)
+    assert reports_cli.cmd_report(args) == 0
+    rows = list(csv.reader(io.StringIO(capsysbinary.readouterr().out.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Item", "Question", "Answered", "Facility"]
+    assert any(r[0] == "q-source" and r[3] == "0.50" for r in rows)
+    assert rows[-1][1] == "KR-20 (2 participants)"  # every answer wholly right or wholly wrong
