@@ -508,9 +508,17 @@ def submit_evaluation(
     intended_change: str,
     reflection: str,
     hours_claimed: float | None = None,
+    commercial_bias: bool | None = None,
+    comments: str = "",
+    bias_asked: bool = False,
     now: datetime | None = None,
 ) -> AttemptState:
-    """The learner's evaluation and reflective note, for their CPD portfolio.
+    """The learner's evaluation and reflective note, for their CPD portfolio: one model for every delivery.
+
+    Relevance and balance (1-5), whether they noticed commercial bias, what they will change in practice
+    and comments on the activity go to the provider's reports; the reflective note is the learner's own and
+    no report, facilitator page or export for staff reads it. ``bias_asked``: the form asked about commercial
+    bias, so an empty answer is refused (older callers did not ask).
 
     ``hours_claimed``: the CPD hours the learner claims for their participation, in 0.25 steps up to the
     module's maximum (as accredited enduring material asks: claim only what matches your participation).
@@ -527,12 +535,19 @@ def submit_evaluation(
         if rating not in (1, 2, 3, 4, 5):
             messages.append(f"{label}: choose a rating from 1 to 5")
     texts: dict[str, str] = {}
+    if (bias_asked and commercial_bias is None) or (commercial_bias is not None and not isinstance(commercial_bias, bool)):
+        messages.append("Commercial bias: answer yes or no")
     for key, label, value in (("intended_change", "Intended change in practice", intended_change),
                               ("reflection", "Reflective note", reflection)):
         try:
             texts[key] = clean_text(value, field=label, max_len=5000, multiline=True)
         except InvalidText as exc:
             messages.append(str(exc))
+    note = ""
+    try:
+        note = clean_text(comments, field="Comments on the activity", max_len=5000, multiline=True, required=False) or ""
+    except InvalidText as exc:
+        messages.append(str(exc))
     if messages:
         raise InvalidInput(messages)
     with transaction(factory) as session:
@@ -540,7 +555,8 @@ def submit_evaluation(
         if attempt is None or attempt.phase != "evaluation":
             raise OutOfOrder("The evaluation is open once all cases are answered, and only once.")
         session.add(Evaluation(attempt_id=attempt_id, relevance=relevance, balance=balance,
-                               submitted_at=_now(now), hours_claimed=hours_claimed, **texts))
+                               submitted_at=_now(now), hours_claimed=hours_claimed, commercial_bias=commercial_bias,
+                               comments=note or None, **texts))
         attempt.phase = "done"
         try:
             session.flush()

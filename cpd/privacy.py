@@ -110,7 +110,8 @@ def export_learner(factory: sessionmaker[Session], learner_id: str) -> dict[str,
                  for r in by_attempt.get(a.id, [])
              ],
              "evaluation": ({"relevance": ev.relevance, "balance": ev.balance, "intended_change": ev.intended_change,
-                             "reflection": ev.reflection, "submitted_at": _iso(ev.submitted_at)}
+                             "reflection": ev.reflection, "commercial_bias": ev.commercial_bias,
+                             "comments": ev.comments, "submitted_at": _iso(ev.submitted_at)}
                             if (ev := evaluations.get(a.id)) is not None else None)}
             for a in attempts
         ],

@@ -2,9 +2,10 @@
 
 Both are CSV written by the project's spreadsheet-safe writer (``cpd.exports``),
 so a learner's name typed as a formula stays text. The evaluation summary gives
-counts and the learners' comments on the activity (their answer to "What will
-you change in your practice?"); the private reflective note is never read here:
-the queries do not select that column.
+counts (relevance, balance, commercial bias noticed), what learners will change
+in practice and their comments on the activity; the private reflective note is
+never read here: the queries do not select that column. ``evaluation_summary``
+does the same for any set of attempts (one workshop's, for its accreditation file).
 
 Dates are inclusive and in UTC: an attempt completed on ``date_to`` counts.
 """
@@ -16,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -107,6 +109,10 @@ class EvaluationSummary:
     relevance: Counter[int]
     balance: Counter[int]
     comments: tuple[tuple[date, str], ...]  # (date submitted, what the learner will change in practice)
+    bias_noticed: int = 0  # said yes to "did you notice commercial bias?"
+    bias_not_noticed: int = 0
+    activity_comments: tuple[tuple[date, str], ...] = ()  # (date submitted, comment on the activity)
+    title: str = ""  # what the summary covers, when not a module over a date range (a workshop)
 
     @staticmethod
     def mean(counts: Counter[int]) -> float | None:
@@ -118,23 +124,47 @@ def evaluations(factory: sessionmaker[Session], module_id: str, date_from: date,
     """Ratings counted and the learners' comments, for evaluations submitted in the range."""
     start, end = _bounds(date_from, date_to)
     with factory() as session:
-        rows = session.execute(  # never Evaluation.reflection: the reflective note is the learner's own
-            select(Evaluation.relevance, Evaluation.balance, Evaluation.intended_change, Evaluation.submitted_at)
-            .join(Attempt, Attempt.id == Evaluation.attempt_id)
+        rows = session.execute(
+            _SHAREABLE.join(Attempt, Attempt.id == Evaluation.attempt_id)
             .where(Attempt.module_id == module_id, Evaluation.submitted_at >= start, Evaluation.submitted_at < end)
             .order_by(Evaluation.submitted_at)
         ).all()
-    comments = []
+    return _summary(rows, module_id, date_from, date_to)
+
+
+# Never Evaluation.reflection: the reflective note is the learner's own.
+_SHAREABLE = select(Evaluation.relevance, Evaluation.balance, Evaluation.intended_change, Evaluation.submitted_at,
+                    Evaluation.commercial_bias, Evaluation.comments)
+
+
+def _summary(rows: Sequence[Any], module_id: str, date_from: date, date_to: date, title: str = "") -> EvaluationSummary:
+    comments, notes = [], []
     for r in rows:
         submitted = as_utc(r.submitted_at)
-        if r.intended_change.strip() and submitted is not None:
+        if submitted is None:
+            continue
+        if r.intended_change.strip():
             comments.append((submitted.date(), r.intended_change.strip()))
+        if r.comments and r.comments.strip():
+            notes.append((submitted.date(), r.comments.strip()))
     return EvaluationSummary(module_id, date_from, date_to, len(rows), Counter(r.relevance for r in rows),
-                             Counter(r.balance for r in rows), tuple(comments))
+                             Counter(r.balance for r in rows), tuple(comments),
+                             sum(1 for r in rows if r.commercial_bias is True),
+                             sum(1 for r in rows if r.commercial_bias is False), tuple(notes), title)
+
+
+def evaluation_summary(factory: sessionmaker[Session], attempt_ids: Sequence[str], *, module_id: str, held_on: date,
+                       title: str) -> EvaluationSummary:
+    """The evaluation summary of these attempts (a workshop's participants), whenever they were submitted."""
+    with factory() as session:
+        rows = session.execute(_SHAREABLE.where(Evaluation.attempt_id.in_(list(attempt_ids)))
+                               .order_by(Evaluation.submitted_at)).all() if attempt_ids else []
+    return _summary(rows, module_id, held_on, held_on, title)
 
 
 def evaluations_csv(summary: EvaluationSummary) -> bytes:
-    rows: list[tuple[object, ...]] = [
+    rows: list[tuple[object, ...]] = [("Activity", "", summary.title)] if summary.title else []
+    rows += [
         ("Module", "", summary.module_id),
         ("From (UTC)", "", summary.date_from),
         ("To (UTC, inclusive)", "", summary.date_to),
@@ -144,5 +174,9 @@ def evaluations_csv(summary: EvaluationSummary) -> bytes:
                                                                               summary.balance)):
         rows.append((label, "mean", summary.mean(counts)))
         rows += [(label, f"rated {k}", counts.get(k, 0)) for k in range(1, 6)]
+    rows += [("Commercial bias noticed", "yes", summary.bias_noticed),
+             ("Commercial bias noticed", "no", summary.bias_not_noticed),
+             ("Commercial bias noticed", "not asked", summary.count - summary.bias_noticed - summary.bias_not_noticed)]
     rows += [("Comment: what I will change in practice", day, text) for day, text in summary.comments]
+    rows += [("Comment on the activity", day, text) for day, text in summary.activity_comments]
     return csv_bytes(("Measure", "Detail", "Value"), rows)

@@ -1,4 +1,7 @@
-"""``python -m cpd report completions|evaluations --module ID --from DATE --to DATE [--out FILE]``."""
+"""``python -m cpd report completions|evaluations|item-analysis --module ID --from DATE --to DATE [--out FILE]``.
+
+``item-analysis`` covers the self-paced attempts of the module started in the range, on the current content.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +31,16 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.report == "completions":
             rows = reports.completions(factory, args.module, args.date_from, args.date_to)
             data, count = reports.completions_csv(rows), len(rows)
+        elif args.report == "item-analysis":
+            from cpd import item_analysis_data
+            from cpd.onboarding.cli import _modules
+
+            loaded = _modules()(args.module)
+            if loaded is None:
+                print(f"error: no module {terminal_safe(args.module)!r} in the content folders", file=sys.stderr)
+                return 2
+            stats = item_analysis_data.for_module(factory, loaded, date_from=args.date_from, date_to=args.date_to)
+            data, count = item_analysis_data.csv(stats), stats.participants
         else:
             summary = reports.evaluations(factory, args.module, args.date_from, args.date_to)
             data, count = reports.evaluations_csv(summary), summary.count
@@ -43,8 +56,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="CSV reports for accreditors: completions, or the evaluation summary")
-    p.add_argument("report", choices=("completions", "evaluations"))
+    p = sub.add_parser("report", help="CSV reports: completions, the evaluation summary, or the item analysis")
+    p.add_argument("report", choices=("completions", "evaluations", "item-analysis"))
     p.add_argument("--module", required=True, help="module id")
     p.add_argument("--from", dest="date_from", type=_date, required=True, help="first day, YYYY-MM-DD (UTC)")
     p.add_argument("--to", dest="date_to", type=_date, required=True, help="last day, inclusive, YYYY-MM-DD (UTC)")

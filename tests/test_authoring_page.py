@@ -134,4 +134,6 @@ def test_an_administrator_downloads_reports_and_exports(app_env, monkeypatch):
     assert "Reports for accreditors" in [s.value for s in at.subheader]
     assert any("1 completion(s) and 1 evaluation(s)" in c.value for c in at.caption)
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["GIFT (Moodle)", "QTI 3.0 package", "Completions (CSV)", "Evaluation summary (CSV)"]
+    assert labels == ["GIFT (Moodle)", "QTI 3.0 package", "Completions (CSV)", "Evaluation summary (CSV)",
+                      "Item analysis (CSV)"]
+    assert "Item analysis (self-paced attempts)" in [s.value for s in at.subheader]

@@ -154,7 +154,7 @@ def cases_to_results(at: AppTest, answers: dict[str, dict[str, Any]], *, check_f
 def evaluate(at: AppTest, *, change="Ask for the certificate of analysis.", reflection="I learnt to ask.") -> AppTest:
     radios = [r for r in at.radio if not r.form_id.startswith("form-")]
     for r in radios:
-        r.set_value(5)
+        r.set_value("No" if r.label.startswith("Did you notice commercial bias") else 5)
     areas = {a.label.split(" ")[0]: a for a in at.text_area}
     areas["What"].set_value(change)
     areas["Reflective"].set_value(reflection)

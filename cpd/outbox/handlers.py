@@ -35,7 +35,7 @@ class PermanentFailure(Exception):
 _FACTORIES: dict[str, HandlerFactory] = {}
 
 # Modules that register handlers when imported; add a module here when it adds a kind.
-BUILTIN = ("cpd.outbox.mail", "cpd.xapi.delivery", "cpd.lti.grades")
+BUILTIN = ("cpd.outbox.mail", "cpd.xapi.delivery", "cpd.lti.grades", "cpd.workshops.certify")
 
 
 def register(kind: str, factory: HandlerFactory) -> None:

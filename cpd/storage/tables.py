@@ -105,6 +105,10 @@ class Evaluation(Base):
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # CPD hours the learner claims, in 0.25 steps up to the module's maximum; None before it was asked.
     hours_claimed: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Did the learner notice commercial bias (True = yes)? None before it was asked (evaluations before 0012).
+    commercial_bias: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Comments on the activity, for the provider and the accreditor (unlike ``reflection``, which is the learner's own).
+    comments: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Certificate(Base):
@@ -454,6 +458,30 @@ class WorkshopParticipant(Base):
     shown_name: Mapped[str] = mapped_column(String(220))  # the name, with " (2)" etc. when it is taken already
     personal_number_hash: Mapped[str] = mapped_column(String(64))
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WorkshopFile(Base):
+    """A file kept with a workshop for its accreditation file (the attendance register as PDF and CSV, the
+    evaluation summary): the bytes as last made, so what was filed can be downloaded again unchanged."""
+
+    __tablename__ = "workshop_files"
+
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)  # register.pdf | register.csv | evaluation.csv
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WorkshopCertificateRun(Base):
+    """The facilitator asked for everyone's certificates: one outbox effect per entitled participant was queued."""
+
+    __tablename__ = "workshop_certificate_runs"
+
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
+    requested_by: Mapped[str] = mapped_column(String(36))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    entitled: Mapped[int] = mapped_column(Integer)
 
 
 class WorkshopJoinFailure(Base):

@@ -8,7 +8,7 @@ under version control, so nothing here writes a file or changes a score.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import streamlit as st
@@ -182,3 +182,19 @@ def _reports(module: Module) -> None:
                        "text/csv", key="dl-completions")
     d2.download_button("Evaluation summary (CSV)", reports.evaluations_csv(summary),
                        f"{module.id}-evaluations-{start}-{end}.csv", "text/csv", key="dl-evaluations")
+    _item_analysis(module, start, end)
+
+
+def _item_analysis(module: Module, start: date, end: date) -> None:
+    """Which questions worked, over the self-paced attempts started in the range (current content)."""
+    from cpd import item_analysis_data
+    from cpd.ui.workshop_results import analysis_table
+
+    loaded = resources.module(module.id)
+    if loaded is None:
+        return
+    st.subheader("Item analysis (self-paced attempts)")
+    stats = item_analysis_data.for_module(resources.store(), loaded, date_from=start, date_to=end)
+    analysis_table(stats)
+    st.download_button("Item analysis (CSV)", item_analysis_data.csv(stats), f"{module.id}-item-analysis-{start}-{end}.csv",
+                       "text/csv", key="dl-item-analysis")

@@ -137,32 +137,44 @@ def _your_data(state: AttemptState) -> None:
 
 
 def _evaluation(loaded: LoadedModule, state: AttemptState) -> None:
+    evaluation_form(loaded, state)
+
+
+def evaluation_form(loaded: LoadedModule, state: AttemptState, *, ask_hours: bool = True) -> None:
+    """The one evaluation form, for every delivery (a workshop's phones use it too, without the hours claim:
+    a workshop's hours are set by its facilitator)."""
     st.subheader("Evaluation and reflection")
-    if state.passed:
+    if state.passed and ask_hours:
         st.info("Complete the evaluation to get your certificate: it is issued as soon as you submit it.",
                 icon=":material/arrow_downward:")
-    st.caption("Required for your CPD record" + (" and for your certificate" if state.passed else "") + ". Plain text only.")
+    st.caption("Required for your CPD record" + (" and for your certificate" if state.passed and ask_hours else "")
+               + ". Plain text only.")
     scale = [1, 2, 3, 4, 5]
     with st.form("evaluation", enter_to_submit=False):
         relevance = st.radio("How relevant was this module to your practice? (1 = not at all, 5 = very)", scale,
                              index=None, horizontal=True)
-        balance = st.radio("Was it balanced and free of commercial bias? (1 = not at all, 5 = fully)", scale,
+        balance = st.radio("Was it balanced: fair to the evidence on every side? (1 = not at all, 5 = fully)", scale,
                            index=None, horizontal=True)
+        bias = st.radio("Did you notice commercial bias (a product or company promoted)?", ["No", "Yes"], index=None,
+                        horizontal=True)
         change = st.text_area("What will you change in your practice?")
-        reflection = st.text_area("Reflective note for your CPD portfolio: what did you learn, and how will you use it?",
-                                  )
+        comments = st.text_area("Comments on this activity (optional; read by the provider)")
+        reflection = st.text_area("Reflective note for your CPD portfolio: what did you learn, and how will you use it? "
+                                  "(private: only you see it)")
         maximum = loaded.module.cpd_hours
         hours = st.select_slider(
             f"CPD hours you claim (up to {maximum:g}): claim only what matches your participation",
             options=attempts.hours_choices(maximum), value=maximum, format_func=lambda h: f"{h:g} h",
-        )
-        st.caption(f"Active time recorded for this attempt: {minutes(state.active_seconds)}.")
+        ) if ask_hours else None
+        if ask_hours:
+            st.caption(f"Active time recorded for this attempt: {minutes(state.active_seconds)}.")
         sent = st.form_submit_button("Submit evaluation", type="primary")
     if sent:
         try:
             new_state = attempts.submit_evaluation(resources.store(), state.attempt_id, relevance=relevance or 0,
                                                    balance=balance or 0, intended_change=change, reflection=reflection,
-                                                   hours_claimed=hours)
+                                                   hours_claimed=hours, commercial_bias=None if bias is None else bias == "Yes",
+                                                   comments=comments, bias_asked=True)
         except attempts.InvalidInput as exc:
             for msg in exc.messages:
                 st.error(msg)

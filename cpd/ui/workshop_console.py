@@ -14,7 +14,7 @@ import streamlit as st
 
 from cpd.accounts.directory import Principal
 from cpd.content.loader import LoadedModule
-from cpd.ui import resources, staff
+from cpd.ui import resources, staff, workshop_results
 from cpd.ui.workshop_common import join_url, projector, qr_image
 from cpd.workshops import codes, poll, room
 from cpd.workshops.room import Room, WorkshopError
@@ -111,9 +111,12 @@ def _console(r: Room, who: Principal) -> None:
     if r.status != "open":
         st.info("This workshop has finished.")
         _live(r.id, who)
+        workshop_results.section(r, loaded, who)
         return
     _controls(r, loaded, who)
     _live(r.id, who)
+    with st.expander("Results so far"):
+        workshop_results.section(r, loaded, who)
 
 
 def _act(fn, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003 - any engine control

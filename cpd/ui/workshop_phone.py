@@ -158,10 +158,9 @@ def _self_paced(r: Room, seat: Seat, loaded: LoadedModule) -> None:
 
 
 def _finished(seat: Seat) -> None:
-    state = attempts.load_state(resources.store(), seat.attempt_id)
-    st.success("The workshop has finished. Thank you for taking part.")
-    if state.percent is not None:
-        st.metric("Your score", f"{state.percent:g} %")
+    from cpd.ui.workshop_after import finished  # evaluation and certificate (issue 11)
+
+    finished(seat)
 
 
 def _join() -> None:

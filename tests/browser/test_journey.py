@@ -164,10 +164,11 @@ def journey(page: Page, app_url: str) -> dict[str, Any]:
     scans["results_evaluation"] = scan(page)
 
     choose(page, "How relevant was this module to your practice? (1 = not at all, 5 = very)", "5")
-    choose(page, "Was it balanced and free of commercial bias? (1 = not at all, 5 = fully)", "4")
+    choose(page, "Was it balanced: fair to the evidence on every side? (1 = not at all, 5 = fully)", "4")
+    choose(page, "Did you notice commercial bias (a product or company promoted)?", "No")
     page.get_by_label("What will you change in your practice?", exact=True).fill("Ask for the CoA.")
-    page.get_by_label("Reflective note for your CPD portfolio: what did you learn, and how will you use it?",
-                      exact=True).fill(REFLECTION)
+    page.get_by_label("Reflective note for your CPD portfolio: what did you learn, and how will you use it? "
+                      "(private: only you see it)", exact=True).fill(REFLECTION)
     press(page, "Submit evaluation")
     wait_for_text(page, "Thank you: your evaluation and reflective note are saved in your CPD record.")
     seen["done"] = main_text(page)

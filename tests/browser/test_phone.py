@@ -151,10 +151,11 @@ def phone_journey(phone: Page, app_url: str) -> dict[str, Any]:
                                             else "Feedback on every question")]
 
     choose(page, "How relevant was this module to your practice? (1 = not at all, 5 = very)", "5")
-    choose(page, "Was it balanced and free of commercial bias? (1 = not at all, 5 = fully)", "4")
+    choose(page, "Was it balanced: fair to the evidence on every side? (1 = not at all, 5 = fully)", "4")
+    choose(page, "Did you notice commercial bias (a product or company promoted)?", "No")
     page.get_by_label("What will you change in your practice?", exact=True).fill("Ask for the CoA.")
-    page.get_by_label("Reflective note for your CPD portfolio: what did you learn, and how will you use it?",
-                      exact=True).fill("Traceability first.")
+    page.get_by_label("Reflective note for your CPD portfolio: what did you learn, and how will you use it? "
+                      "(private: only you see it)", exact=True).fill("Traceability first.")
     press(page, "Submit evaluation")
     seen["steps"].append(("Submit evaluation", reads_at(page, "your-certificate")))
     return seen
