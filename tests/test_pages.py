@@ -429,10 +429,11 @@ def test_an_incomplete_answer_shows_an_error_and_stores_nothing(data_dir, values
 def test_an_expired_resume_link_says_so_and_shows_the_start_form(data_dir):
     at = start(open_app(), pretest=False)
     token = token_of(at)
-    with sqlite3.connect(data_dir / "cpd.sqlite3") as conn:
-        conn.execute("update attempts set expires_at = '2000-01-01 00:00:00.000000'")
+    with sqlite3.connect(data_dir / "cpd.sqlite3") as conn:  # the link's 90 days are over
+        conn.execute("update tokens set expires_at = '2000-01-01 00:00:00.000000' where purpose = 'resume'")
     again = open_app(token)
-    assert errors(again) == ["This resume link has expired. Please start the module again."]
+    assert errors(again) == [attempts.LINK_EXPIRED]
+    assert "expired" in attempts.LINK_EXPIRED and "Find my attempts and certificates" in attempts.LINK_EXPIRED
     assert "Start the module" in [b.label for b in again.button]
 
 

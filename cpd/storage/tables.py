@@ -49,8 +49,7 @@ class Attempt(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
-    # sha256 of the resume token: a leaked database does not leak resume links.
-    resume_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The resume link is a token of purpose "resume" whose subject is this attempt (cpd.tokens).
     module_id: Mapped[str] = mapped_column(String(80))
     module_version: Mapped[str] = mapped_column(String(40))
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -63,7 +62,6 @@ class Attempt(Base):
     retry_of: Mapped[str | None] = mapped_column(String(36), nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The item whose feedback is open (answered, Continue not pressed yet): a resumed attempt shows it again.
     feedback_pending: Mapped[str | None] = mapped_column(String(120), nullable=True)
     points: Mapped[float | None] = mapped_column(Float, nullable=True)
