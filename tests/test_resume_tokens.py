@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import PG_URL
 from mini_answers import LEARNER, RIGHT, finish
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import sessionmaker
@@ -19,6 +19,7 @@ from cpd.storage.db import make_engine, migrate
 from cpd.storage.tables import Token
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+PG_URL = os.environ.get("CPD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")  # as conftest
 
 
 # ---------------------------------------------------------------- the token service tells expired from unknown

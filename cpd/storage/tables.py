@@ -323,6 +323,21 @@ class SignInFailure(Base):
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class LearnerLinkRequest(Base):
+    """One "find my attempts and certificates" request, kept for the throttle window (``cpd.accounts.learner_access``).
+
+    ``key`` is the SHA-256 of ``email:<address>`` or ``client:<address>``: every
+    replica counts the same requests, and the table holds no address in clear.
+    """
+
+    __tablename__ = "learner_link_requests"
+    __table_args__ = (Index("ix_learner_link_requests_key_at", "key", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class LearnerNameChange(Base):
     """Every correction of a learner's name, oldest first: what it was, what it became, when and by whom."""
 

@@ -120,6 +120,7 @@ def _start(loaded: LoadedModule) -> None:
                    f"valid for credit until {m.termination_date:%d %B %Y}. Version {m.version}.")
 
     st.subheader("Start the module")
+    st.markdown("Started before? [Find my attempts and certificates](my-attempts): we e-mail you a link to them.")
     st.markdown("The [privacy notice](privacy) says who holds your details, what is public and how long they are kept.")
     problems: dict[str, str] = st.session_state.get(START_ERRORS, {})
     with st.form("start", enter_to_submit=False):

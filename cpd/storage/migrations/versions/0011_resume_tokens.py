@@ -1,10 +1,15 @@
-"""resume links move onto the one token service: attempts' resume hashes become tokens of purpose "resume"
+"""resume links move onto the one token service; "find my attempts and certificates" requests are throttled
+
+Resume links: attempts' resume hashes become tokens of purpose "resume".
 
 Every attempt's ``resume_token_hash`` is copied into ``tokens`` (subject = the
 attempt id, expiry = the attempt's ``expires_at``), so a link already handed
 out keeps working; then the two columns go. Only hashes move: no link is
 known to the database before or after. An attempt without an expiry (rows from
 before expiries were kept) gets the resume policy's 90 days from the upgrade.
+
+``learner_link_requests`` counts e-mailed sign-in link requests per address
+and per client (hashed keys), so the throttle holds across replicas.
 
 Revision ID: 0011_resume_tokens
 Revises: 0010_interop
@@ -67,10 +72,19 @@ def upgrade() -> None:
     with op.batch_alter_table("attempts") as batch_op:
         batch_op.drop_column("resume_token_hash")
         batch_op.drop_column("expires_at")
+    op.create_table(
+        "learner_link_requests",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_learner_link_requests_key_at", "learner_link_requests", ["key", "requested_at"])
 
 
 def downgrade() -> None:
     """Back to columns: each attempt gets the hash of its newest live resume token (others stop working)."""
+    op.drop_index("ix_learner_link_requests_key_at", table_name="learner_link_requests")
+    op.drop_table("learner_link_requests")
     with op.batch_alter_table("attempts") as batch_op:
         batch_op.add_column(sa.Column("resume_token_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
