@@ -113,10 +113,11 @@ def request_link(factory: sessionmaker[Session], email: object, *, client: str, 
     keys = (_key("email", address), _key("client", client or "unknown"))
     with transaction(factory) as session:
         session.execute(delete(LearnerLinkRequest).where(LearnerLinkRequest.requested_at < now - WINDOW))
-        recent = dict(session.execute(
+        counted = session.execute(
             select(LearnerLinkRequest.key, func.count()).where(LearnerLinkRequest.key.in_(keys),
                                                                LearnerLinkRequest.requested_at >= now - WINDOW)
-            .group_by(LearnerLinkRequest.key)).tuples().all())
+            .group_by(LearnerLinkRequest.key)).all()
+        recent = {key: int(count) for key, count in counted}
         if recent.get(keys[0], 0) >= PER_ADDRESS or recent.get(keys[1], 0) >= PER_CLIENT:
             raise Throttled(THROTTLED)
         session.add_all([LearnerLinkRequest(key=k, requested_at=now) for k in keys])
