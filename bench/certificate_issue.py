@@ -145,7 +145,7 @@ def db_batch(design: Design, key: Ed25519PrivateKey) -> float:
     with Session(engine) as s:
         for i in range(BATCH):
             s.add(Learner(id=f"l{i}", name="L", email="l@x", profession="p", created_at=now))
-            s.add(Attempt(id=f"attempt-{i}", learner_id=f"l{i}", resume_token_hash=f"h{i}", module_id="m",
+            s.add(Attempt(id=f"attempt-{i}", learner_id=f"l{i}", module_id="m",
                           module_version="1", content_hash="x", phase="done", started_at=now))
         s.commit()
         t = time.perf_counter()

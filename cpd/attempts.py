@@ -3,11 +3,15 @@
 Pages and the CLI call these functions with a session factory; they hold no
 state of their own, so a closed tab, a refresh or a restarted server resumes
 exactly where the learner was (by the resume token in the URL).
+
+Resume links are tokens of purpose ``resume`` from the one token service
+(``cpd.tokens``), subject = the attempt id: stored hashed, expiring (90 days),
+revocable. Once an attempt is finished (its evaluation submitted) its link
+still opens it, read-only: results and certificate, nothing to submit.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import uuid
@@ -23,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from cpd import tokens
 from cpd.behaviours.feedback import Behaviour, for_feedback
 from cpd.behaviours.grading import grade, passed
 from cpd.content.loader import LoadedModule
@@ -36,7 +41,6 @@ from cpd.text import InvalidText, clean_text
 from cpd.timeutil import as_utc
 from cpd.xapi import hooks as xapi_hooks
 
-RESUME_TTL = timedelta(days=180)
 DELIVERY_FORMATS = ("online", "workshop")  # self-paced online, or in a room with a facilitator
 
 
@@ -60,6 +64,11 @@ class InvalidInput(AttemptError):
 
 class InvalidToken(AttemptError):
     pass
+
+
+LINK_NOT_VALID = "This resume link is not valid. Check that you copied all of it."
+LINK_EXPIRED = ("This resume link has expired. Use \"Find my attempts and certificates\" to get a new link "
+                "by e-mail, or start the module again.")
 
 
 class OutOfOrder(AttemptError):
@@ -101,6 +110,11 @@ class AttemptState:
     answers: tuple[Answer, ...] = field(default=())
     feedback_pending: str | None = None  # answered item whose feedback the learner has not closed yet
 
+    @property
+    def finished(self) -> bool:
+        """Evaluation submitted: the attempt is closed for writing; its link shows results and certificate only."""
+        return self.phase == "done"
+
     def answered(self, phase: str) -> dict[str, Answer]:
         return {a.item_id: a for a in self.answers if a.phase == phase}
 
@@ -114,10 +128,6 @@ def _now(now: datetime | None) -> datetime:
     """Times are stored in UTC: SQLite keeps a datetime's wall time and drops its zone."""
     return as_utc(now) or datetime.now(UTC)
 
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def parse_learner(data: Mapping[str, Any]) -> LearnerInput:
@@ -232,12 +242,10 @@ def check_delivery(delivery_format: object, venue: object) -> tuple[str, str | N
 
 def _new_attempt(session: Session, learner_id: str, loaded: LoadedModule, now: datetime, *, number: int,
                  pretest: bool, delivery_format: str, venue: str | None,
-                 retry_of: str | None = None) -> tuple[Attempt, str]:
-    token = secrets.token_urlsafe(32)
+                 retry_of: str | None = None) -> tuple[Attempt, tokens.IssuedToken]:
     attempt = Attempt(
         id=str(uuid.uuid4()),
         learner_id=learner_id,
-        resume_token_hash=hash_token(token),
         module_id=loaded.module.id,
         module_version=loaded.module.version,
         content_hash=loaded.content_hash,
@@ -248,24 +256,29 @@ def _new_attempt(session: Session, learner_id: str, loaded: LoadedModule, now: d
         venue=venue,
         retry_of=retry_of,
         started_at=now,
-        expires_at=now + RESUME_TTL,
     )
     session.add(attempt)
-    return attempt, token
+    session.flush()
+    return attempt, issue_resume_link(session, attempt.id, now)
+
+
+def issue_resume_link(session: Session, attempt_id: str, now: datetime | None = None) -> tokens.IssuedToken:
+    """A new resume link for the attempt (earlier links keep working until they expire or are revoked)."""
+    return tokens.issue(session, tokens.Purpose.RESUME, attempt_id, now=_now(now))
 
 
 def resume_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/?t={token}"
 
 
-def _mail_resume_link(session: Session, attempt: Attempt, learner: Learner, loaded: LoadedModule, token: str,
-                      public_url: str) -> None:
+def _mail_resume_link(session: Session, attempt: Attempt, learner: Learner, loaded: LoadedModule,
+                      issued: tokens.IssuedToken, public_url: str) -> None:
     """The resume link by e-mail (through the outbox, in the attempt's own transaction), so it is never lost."""
     from cpd.outbox.mail import enqueue_mail  # the outbox imports storage only; kept local to keep this module light
 
     enqueue_mail(session, f"resume:{attempt.id}", to=learner.email, template="resume_link",
-                 context={"name": learner.name, "module": loaded.module.title, "link": resume_url(public_url, token),
-                          "expires": f"on {as_utc(attempt.expires_at) or attempt.started_at:%d %B %Y}"})
+                 context={"name": learner.name, "module": loaded.module.title,
+                          "link": resume_url(public_url, issued.token), "expires": f"on {issued.expires_at:%d %B %Y}"})
 
 
 def start_attempt(
@@ -291,13 +304,12 @@ def start_attempt(
         learner = Learner(id=str(uuid.uuid4()), created_at=now, **learner_in.model_dump())
         session.add(learner)
         session.flush()
-        attempt, token = _new_attempt(session, learner.id, loaded, now, number=1, pretest=pretest,
-                                      delivery_format=delivery_format, venue=venue)
-        session.flush()
+        attempt, issued = _new_attempt(session, learner.id, loaded, now, number=1, pretest=pretest,
+                                       delivery_format=delivery_format, venue=venue)
         if public_url:
-            _mail_resume_link(session, attempt, learner, loaded, token, public_url)
+            _mail_resume_link(session, attempt, learner, loaded, issued, public_url)
         xapi_hooks.attempt_started(session, attempt, module_title=loaded.module.title)
-        return token, _state(session, attempt)
+        return issued.token, _state(session, attempt)
 
 
 def open_for_learner(session: Session, learner_id: str, loaded: LoadedModule, now: datetime, *,
@@ -312,11 +324,10 @@ def open_for_learner(session: Session, learner_id: str, loaded: LoadedModule, no
     delivery_format, venue = check_delivery(delivery_format, venue)
     save_snapshot(session, loaded, now)
     number = session.scalar(select(func.max(Attempt.attempt_number)).where(Attempt.learner_id == learner_id)) or 0
-    attempt, token = _new_attempt(session, learner_id, loaded, now, number=number + 1, pretest=pretest,
-                                  delivery_format=delivery_format, venue=venue)
-    session.flush()
+    attempt, issued = _new_attempt(session, learner_id, loaded, now, number=number + 1, pretest=pretest,
+                                   delivery_format=delivery_format, venue=venue)
     xapi_hooks.attempt_started(session, attempt, module_title=loaded.module.title)
-    return attempt, token
+    return attempt, issued.token
 
 
 def state_of(session: Session, attempt: Attempt) -> AttemptState:
@@ -324,16 +335,18 @@ def state_of(session: Session, attempt: Attempt) -> AttemptState:
     return _state(session, attempt)
 
 
-def resume(factory: sessionmaker[Session], token: str, *, now: datetime | None = None) -> AttemptState:
-    """Find the attempt behind a resume link; forged and expired tokens are refused."""
-    if not isinstance(token, str) or not (20 <= len(token) <= 100):
-        raise InvalidToken("This resume link is not valid. Check that you copied all of it.")
+def resume(factory: sessionmaker[Session], token: object, *, now: datetime | None = None) -> AttemptState:
+    """Find the attempt behind a resume link; the learner is told plainly if it expired or is not valid.
+
+    A finished attempt comes back too (``state.finished``): its page is read-only.
+    """
     with factory() as session:
-        attempt = session.scalar(select(Attempt).where(Attempt.resume_token_hash == hash_token(token)))
-        if attempt is None:
-            raise InvalidToken("This resume link is not valid. Check that you copied all of it.")
-        if attempt.expires_at is not None and as_utc(attempt.expires_at) < _now(now):
-            raise InvalidToken("This resume link has expired. Please start the module again.")
+        checked = tokens.check(session, tokens.Purpose.RESUME, token, now=_now(now))
+        if checked.status is tokens.Status.EXPIRED:
+            raise InvalidToken(LINK_EXPIRED)
+        attempt = session.get(Attempt, checked.record.subject_id) if checked.record is not None else None
+        if attempt is None:  # forged, mistyped, revoked (replaced by a newer launch), or its attempt erased
+            raise InvalidToken(LINK_NOT_VALID)
         return _state(session, attempt)
 
 
@@ -460,7 +473,7 @@ def close_feedback(factory: sessionmaker[Session], attempt_id: str, item_id: str
     """The learner pressed Continue on this item's feedback: a resume no longer reopens it."""
     with transaction(factory) as session:
         attempt = session.get(Attempt, attempt_id)
-        if attempt is not None and attempt.feedback_pending == item_id:
+        if attempt is not None and attempt.phase != "done" and attempt.feedback_pending == item_id:
             attempt.feedback_pending = None
 
 
@@ -558,6 +571,7 @@ def submit_evaluation(
                                submitted_at=_now(now), hours_claimed=hours_claimed, commercial_bias=commercial_bias,
                                comments=note or None, **texts))
         attempt.phase = "done"
+        attempt.feedback_pending = None  # finished: nothing is reopened on the read-only page
         try:
             session.flush()
         except IntegrityError:  # the same evaluation sent twice at once (double click, two tabs)
@@ -609,13 +623,12 @@ def retry(factory: sessionmaker[Session], loaded: LoadedModule, attempt_id: str,
             raise already
         save_snapshot(session, loaded, now)
         number = session.scalar(select(func.max(Attempt.attempt_number)).where(Attempt.learner_id == old.learner_id)) or 1
-        attempt, token = _new_attempt(session, old.learner_id, loaded, now, number=number + 1, pretest=False,
-                                      delivery_format=old.delivery_format, venue=old.venue, retry_of=old.id)
         try:
-            session.flush()
+            attempt, issued = _new_attempt(session, old.learner_id, loaded, now, number=number + 1, pretest=False,
+                                           delivery_format=old.delivery_format, venue=old.venue, retry_of=old.id)
         except IntegrityError:  # the other tab's retry committed between our read and our insert
             raise already from None
         if public_url:
-            _mail_resume_link(session, attempt, session.get_one(Learner, old.learner_id), loaded, token, public_url)
+            _mail_resume_link(session, attempt, session.get_one(Learner, old.learner_id), loaded, issued, public_url)
         xapi_hooks.attempt_started(session, attempt, module_title=loaded.module.title)
-        return token, _state(session, attempt)
+        return issued.token, _state(session, attempt)

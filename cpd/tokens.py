@@ -48,6 +48,7 @@ class Purpose(StrEnum):
     INVITE = "invite"  # a one-time link that creates an account
     PASSWORD_RESET = "password_reset"
     DEVICE = "device"  # a long-lived token for a kiosk or integration
+    LEARNER_VIEW = "learner_view"  # a learner's list of attempts and certificates, after a proven sign-in link
     JOIN_CODE = "join_code"  # reserved: short workshop codes (not issued yet)
 
 
@@ -68,6 +69,7 @@ POLICIES: dict[Purpose, Policy] = {
     Purpose.INVITE: Policy(timedelta(days=7), 1),
     Purpose.PASSWORD_RESET: Policy(timedelta(hours=1), 1),
     Purpose.DEVICE: Policy(timedelta(days=365), None),
+    Purpose.LEARNER_VIEW: Policy(timedelta(hours=4), None, idle=timedelta(hours=1)),
 }
 
 MIN_LENGTH, MAX_LENGTH = 20, 200  # anything outside is refused before hashing
@@ -153,6 +155,49 @@ def issue(
     return IssuedToken(token=token, id=row.id, purpose=p, expires_at=row.expires_at)
 
 
+class Status(StrEnum):
+    """Why a presented token does or does not open anything (``check``)."""
+
+    VALID = "valid"
+    EXPIRED = "expired"  # past its expiry, or idle too long: "ask for a new link" is the honest answer
+    USED = "used"  # a single-use link already redeemed
+    REVOKED = "revoked"  # replaced or withdrawn
+    UNKNOWN = "unknown"  # forged, mistyped, cut short, or of another purpose
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A lookup that says why a token is refused, so a learner can be told "expired" rather than "not valid"."""
+
+    status: Status
+    record: TokenRecord | None = None  # set only when ``status`` is VALID
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.VALID
+
+
+def check(session: Session, purpose: Purpose | str, token: object, *, now: datetime | None = None) -> Checked:
+    """The token's status and, if valid, its record, without using it up.
+
+    The same single indexed lookup as ``lookup`` (by the SHA-256 of the presented
+    string), so telling expired from unknown costs no extra query and leaks
+    nothing about other tokens: only the holder of a real token learns that it
+    expired. Junk of the wrong shape is UNKNOWN without touching the database.
+    """
+    p, digest = _prepare(purpose, token)
+    if digest is None:
+        return Checked(Status.UNKNOWN)
+    now = _now(now)
+    row = session.scalar(  # populate_existing: a revoke or redeem earlier in this session is seen
+        select(Token).where(Token.token_hash == digest, Token.purpose == p.value).execution_options(populate_existing=True)
+    )
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return Checked(Status.UNKNOWN)
+    status = _status(row, p, now)
+    return Checked(status, _record(row) if status is Status.VALID else None)
+
+
 def lookup(session: Session, purpose: Purpose | str, token: object, *, now: datetime | None = None) -> TokenRecord | None:
     """The token's record if it is valid for ``purpose`` now, without using it up.
 
@@ -160,16 +205,7 @@ def lookup(session: Session, purpose: Purpose | str, token: object, *, now: date
     showing a confirmation page before a single-use link is redeemed. None for
     anything forged, expired, idle too long, used up, revoked or of another purpose.
     """
-    p, digest = _prepare(purpose, token)
-    if digest is None:
-        return None
-    now = _now(now)
-    row = session.scalar(  # populate_existing: a revoke or redeem earlier in this session is seen
-        select(Token).where(Token.token_hash == digest, Token.purpose == p.value).execution_options(populate_existing=True)
-    )
-    if row is None or not hmac.compare_digest(row.token_hash, digest) or not _usable(row, p, now):
-        return None
-    return _record(row)
+    return check(session, purpose, token, now=now).record
 
 
 def redeem(session: Session, purpose: Purpose | str, token: object, *, now: datetime | None = None) -> TokenRecord | None:
@@ -263,17 +299,19 @@ def _prepare(purpose: Purpose | str, token: object) -> tuple[Purpose, str | None
     return p, hash_token(token)
 
 
-def _usable(row: Token, purpose: Purpose, now: datetime) -> bool:
-    if row.revoked_at is not None or as_utc(row.expires_at) <= now:
-        return False
+def _status(row: Token, purpose: Purpose, now: datetime) -> Status:
+    if row.revoked_at is not None:
+        return Status.REVOKED
     if row.max_uses is not None and row.uses >= row.max_uses:
-        return False
+        return Status.USED
+    if as_utc(row.expires_at) <= now:
+        return Status.EXPIRED
     policy = POLICIES.get(purpose)
     if policy is not None and policy.idle is not None:
         last = as_utc(row.last_used_at or row.created_at)
         if last <= now - policy.idle:
-            return False
-    return True
+            return Status.EXPIRED
+    return Status.VALID
 
 
 def _record(row: Token) -> TokenRecord:

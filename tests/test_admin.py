@@ -97,8 +97,8 @@ def test_an_administrator_revokes_and_the_verify_page_shows_it_escaped(app_env, 
     cert = passed_certificate(app_env, mini, name="Zoë *bold* [x](http://evil)")
     signed_in(monkeypatch, app_env, "root@example.org", role="admin")
     at = open_admin()
-    assert subheaders(at) == ["Revoke a certificate", "Correct a name", "Recently issued", "Organisations", "Accounts",
-                              "Audit log", "Learners' data"]
+    assert subheaders(at) == ["Revoke a certificate", "Correct a name", "Recently issued", "Re-send a learner's link",
+                              "Organisations", "Accounts", "Audit log", "Learners' data"]
     log = table(at, "Action")
     assert ("sign_in.success", "root@example.org") in set(zip(log["Action"], log["By"], strict=True))
     at.text_input(key="revoke-id").input(cert.id)

@@ -13,7 +13,7 @@ from processes import at_once
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from cpd import attempts
+from cpd import attempts, tokens
 from cpd.attempts import InvalidInput, InvalidToken, OutOfOrder
 from cpd.presentation import feedback, public_item
 from cpd.results import summarise
@@ -80,7 +80,7 @@ def test_expired_resume_token_is_refused(store, mini):
     token, _ = attempts.start_attempt(store, mini, LEARNER, now=then)
     assert attempts.resume(store, token, now=then + timedelta(days=1))
     with pytest.raises(InvalidToken, match="expired"):
-        attempts.resume(store, token, now=then + attempts.RESUME_TTL + timedelta(seconds=1))
+        attempts.resume(store, token, now=then + tokens.POLICIES[tokens.Purpose.RESUME].ttl + timedelta(seconds=1))
 
 
 def test_a_submitted_answer_cannot_be_changed(store, mini):

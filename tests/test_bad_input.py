@@ -23,7 +23,7 @@ from cpd import attempts, tokens
 from cpd.certificates.service import lookup
 from cpd.certificates.verify import MAX_FILE_BYTES, Status, verify_bundle, verify_file
 from cpd.content.loader import load_content
-from cpd.storage.tables import Attempt, Token
+from cpd.storage.tables import Token
 from cpd.text import BIDI_CONTROLS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,4 +216,5 @@ def test_guessed_resume_tokens_personal_links_and_certificate_ids_find_nothing(s
         hashes = set(s.scalars(select(Token.token_hash)))
         assert {hashlib.sha256(item.token.encode()).hexdigest() for item in issued.values()} <= hashes
         assert not any(item.token in hashes for item in issued.values())
-        assert s.scalar(select(Attempt.resume_token_hash)) == hashlib.sha256(token.encode()).hexdigest()
+        resume_row = s.scalars(select(Token).where(Token.purpose == "resume", Token.subject_id == state.attempt_id)).one()
+        assert resume_row.token_hash == hashlib.sha256(token.encode()).hexdigest()

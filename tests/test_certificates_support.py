@@ -97,7 +97,7 @@ def add_attempt(session: Session, attempt_id: str = "attempt-1") -> None:
     )
     session.flush()  # the learner first: with foreign keys enforced (the migrated store) the order matters
     session.add(
-        Attempt(id=attempt_id, learner_id=learner_id, resume_token_hash=f"h-{attempt_id}", module_id="exosome-safety",
+        Attempt(id=attempt_id, learner_id=learner_id, module_id="exosome-safety",
                 module_version="1.2.0", content_hash="x", phase="done", started_at=NOW, completed_at=NOW)
     )
     session.flush()

@@ -14,10 +14,10 @@ from sqlalchemy.exc import OperationalError
 from topology import App, Tab, Target, ThrowawayPostgres, answer_one, app_env, start_attempt
 from topology import run as run_async
 
-from cpd import attempts
+from cpd import attempts, tokens
 from cpd.certificates.keys import write_private_key
 from cpd.storage.db import open_store
-from cpd.storage.tables import Attempt, Response
+from cpd.storage.tables import Response
 
 pytestmark = [pytest.mark.topology, pytest.mark.timeout(300)]
 
@@ -89,7 +89,7 @@ def test_the_learner_sees_could_not_save_retrying_and_the_answer_is_kept_once(cl
         assert any("Could not save your answer just now" in t and "Retrying" in t for t in during.texts), during.texts
         assert waited >= 2.0
         with store() as s:
-            attempt_id = s.scalar(select(Attempt.id).where(Attempt.resume_token_hash == attempts.hash_token(token)))
+            attempt_id = tokens.lookup(s, tokens.Purpose.RESUME, token).subject_id
         assert _count(store, attempt_id) == 4  # every case question once: none lost, none twice
     finally:
         app.stop()

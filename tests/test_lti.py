@@ -98,7 +98,7 @@ def test_a_valid_launch_creates_the_learner_in_the_organisation_and_opens_their_
     state, nonce = login(client)
     again = token_of(launch(client, registered.id_token(nonce), state))
     assert again != token and attempts.resume(store, again).attempt_id == opened.attempt_id
-    with pytest.raises(attempts.InvalidToken):
+    with pytest.raises(attempts.InvalidToken, match="not valid"):  # revoked, not "expired"
         attempts.resume(store, token)
 
 

@@ -52,7 +52,7 @@ def test_a_wrong_smtp_url_is_refused_with_a_reason_and_no_password(url, message)
     assert "secret" not in str(err.value)
 
 
-@pytest.mark.parametrize("name", ["invite", "password_reset", "sign_in_link", "resume_link", "test"])
+@pytest.mark.parametrize("name", ["invite", "password_reset", "sign_in_link", "resume_link", "learner_access", "test"])
 def test_every_template_renders_in_text_and_html(name):
     context = {**INVITE, "purpose": "confirm your e-mail address", "public_url": "https://cpd.example.org",
                "module": "Reality check & Co"}

@@ -429,10 +429,11 @@ def test_an_incomplete_answer_shows_an_error_and_stores_nothing(data_dir, values
 def test_an_expired_resume_link_says_so_and_shows_the_start_form(data_dir):
     at = start(open_app(), pretest=False)
     token = token_of(at)
-    with sqlite3.connect(data_dir / "cpd.sqlite3") as conn:
-        conn.execute("update attempts set expires_at = '2000-01-01 00:00:00.000000'")
+    with sqlite3.connect(data_dir / "cpd.sqlite3") as conn:  # the link's 90 days are over
+        conn.execute("update tokens set expires_at = '2000-01-01 00:00:00.000000' where purpose = 'resume'")
     again = open_app(token)
-    assert errors(again) == ["This resume link has expired. Please start the module again."]
+    assert errors(again) == [attempts.LINK_EXPIRED]
+    assert "expired" in attempts.LINK_EXPIRED and "Find my attempts and certificates" in attempts.LINK_EXPIRED
     assert "Start the module" in [b.label for b in again.button]
 
 
@@ -525,3 +526,36 @@ def test_retrying_from_two_tabs_makes_one_new_attempt_and_tells_the_second_tab(d
         "This attempt has already been retried: continue with the new attempt "
         "(its resume link was shown where you started it, and e-mailed to you)."]
     assert rows(data_dir, "attempts") == 2
+
+
+def test_a_finished_attempts_link_shows_results_read_only_with_nothing_to_submit(data_dir):
+    from cpd.ui.learn import READ_ONLY
+
+    at = start(open_app(), pretest=False)
+    token = token_of(at)
+    at = evaluate(cases_to_results(at, WRONG))
+    assert any("evaluation and reflective note are saved" in s.value for s in at.success)
+
+    again = open_app(token)  # the link, later, in a new browser session
+    assert READ_ONLY in [i.value for i in again.info]
+    assert not [e for e in errors(again) if "link" in e]
+    assert any(e.startswith("Not passed yet: 0 %") for e in errors(again))
+    assert current_item(again) is None and not item_widgets(again)  # no answer form
+    labels = [b.label for b in again.button]
+    assert not {"Submit answer", "Submit evaluation", "Continue", "See your results"} & set(labels), labels
+    assert not again.text_area and not [r for r in again.radio]  # no evaluation form either
+    # Sending an answer or the evaluation is refused by the engine too, whatever a page might post.
+    attempt_id = again.session_state["attempt"].attempt_id
+    loaded = attempts.module_for(open_store_of(data_dir), again.session_state["attempt"].content_hash)
+    with pytest.raises(OutOfOrder):
+        attempts.submit_answer(open_store_of(data_dir), loaded, attempt_id, "q-source", {"option": "a"}, 3)
+    with pytest.raises(OutOfOrder):
+        attempts.submit_evaluation(open_store_of(data_dir), attempt_id, relevance=5, balance=5, intended_change="x",
+                                   reflection="y")
+    assert rows(data_dir, "responses") == len(CASE_ITEMS) and rows(data_dir, "evaluations") == 1
+
+
+def open_store_of(data_dir: Path):
+    from cpd.storage.db import open_store
+
+    return open_store(f"sqlite:///{data_dir / 'cpd.sqlite3'}")

@@ -79,10 +79,11 @@ def _responses(factory, attempt_id: str) -> int:
 
 
 def _attempt_of(factory, token: str) -> str:
-    from cpd.attempts import hash_token
+    from cpd import tokens
 
     with factory() as s:
-        return s.scalar(select(Attempt.id).where(Attempt.resume_token_hash == hash_token(token)))
+        record = tokens.lookup(s, tokens.Purpose.RESUME, token)
+        return record.subject_id if record is not None else None
 
 
 async def _learner(proxy: Proxy, apps, i: int, answers: int):

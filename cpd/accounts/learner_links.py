@@ -67,19 +67,28 @@ def confirm_email_proof(factory: sessionmaker[Session], token: str) -> str:
         # The address may have been corrected since the link was sent: the proof is for the one it went to.
         if learner is None or record is None or learner.email.lower() != str(record.data.get("email", "")).lower():
             raise ProofError("This link does not work any more: it was used or has expired. Ask for a new one.")
-        if learner.email_verified_at is None:
-            learner.email_verified_at = datetime.now(UTC)
-        first = session.scalar(
-            select(Learner).where(func.lower(Learner.email) == learner.email.lower(), Learner.email_verified_at.is_not(None),
-                                  Learner.linked_to_id.is_(None), Learner.id != learner.id)
-            .order_by(Learner.email_verified_at, Learner.created_at).limit(1))
-        if first is not None and learner.linked_to_id is None:
-            learner.linked_to_id = first.id
-            # Rows already linked to this one follow it to the first.
-            for other in session.scalars(select(Learner).where(Learner.linked_to_id == learner.id)):
-                other.linked_to_id = first.id
-        audit.append(session, "learner.email_proven", targets={"learner": learner.id, "linked_to": learner.linked_to_id})
-        return learner.linked_to_id or learner.id
+        return prove_address(session, learner)
+
+
+def prove_address(session: Session, learner: Learner, now: datetime | None = None) -> str:
+    """The learner row's address is proven (a one-time link sent to it was redeemed): mark it and link it.
+
+    In the caller's transaction; returns the id of the learner it is linked to (itself if it is the first).
+    """
+    if learner.email_verified_at is None:
+        learner.email_verified_at = now or datetime.now(UTC)
+    first = session.scalar(
+        select(Learner).where(func.lower(Learner.email) == learner.email.lower(), Learner.email_verified_at.is_not(None),
+                              Learner.linked_to_id.is_(None), Learner.id != learner.id)
+        .order_by(Learner.email_verified_at, Learner.created_at).limit(1))
+    if first is not None and learner.linked_to_id is None:
+        learner.linked_to_id = first.id
+        # Rows already linked to this one follow it to the first.
+        for other in session.scalars(select(Learner).where(Learner.linked_to_id == learner.id)):
+            other.linked_to_id = first.id
+    session.flush()
+    audit.append(session, "learner.email_proven", targets={"learner": learner.id, "linked_to": learner.linked_to_id})
+    return learner.linked_to_id or learner.id
 
 
 def history(factory: sessionmaker[Session], learner_id: str) -> History:

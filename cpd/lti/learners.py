@@ -3,21 +3,21 @@
 The same platform user on the same resource link comes back to their latest
 attempt (whatever its phase: results and a retry are there); a new link or a
 new user starts one. The attempt's resume token is replaced at each launch
-(only its hash is stored, so the old one cannot be shown again): the LMS is
-the learner's way back, and the new token goes in the redirect to ``/?t=``.
+(the token service keeps only hashes, so the old one cannot be shown again;
+it is revoked): the LMS is the learner's way back, and the new token goes in
+the redirect to ``/?t=``.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cpd import attempts
+from cpd import attempts, tokens
 from cpd.content.loader import LoadedModule
 from cpd.learners import PROFESSION_NOT_GIVEN
 from cpd.lti.launch import SCORE_SCOPE, Launch
@@ -62,9 +62,8 @@ def open_for_launch(session: Session, launch: Launch, loaded: LoadedModule, *, n
     lineitem = launch.lineitem_url if SCORE_SCOPE in launch.ags_scopes else None
     if row is not None:
         link, attempt = row
-        token = secrets.token_urlsafe(32)
-        attempt.resume_token_hash = attempts.hash_token(token)
-        attempt.expires_at = now + attempts.RESUME_TTL
+        tokens.revoke_all(session, attempt.id, tokens.Purpose.RESUME, now=now)  # the LMS is the way back
+        token = attempts.issue_resume_link(session, attempt.id, now).token
         link.lineitem_url, link.ags_scopes_json, link.deployment_id = lineitem, scopes, launch.deployment_id
         session.flush()
         return token

@@ -51,8 +51,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration; safe to run on every start."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to the newest migration (or to ``revision``, for upgrade tests); safe to run on every start."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as conn:
@@ -61,7 +61,7 @@ def migrate(engine: Engine) -> None:
             if engine.dialect.name == "postgresql":  # replicas starting together wait for the first
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, revision)
 
 
 def database_exists(settings: Settings) -> bool:

@@ -49,8 +49,7 @@ class Attempt(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
-    # sha256 of the resume token: a leaked database does not leak resume links.
-    resume_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The resume link is a token of purpose "resume" whose subject is this attempt (cpd.tokens).
     module_id: Mapped[str] = mapped_column(String(80))
     module_version: Mapped[str] = mapped_column(String(40))
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -63,7 +62,6 @@ class Attempt(Base):
     retry_of: Mapped[str | None] = mapped_column(String(36), nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The item whose feedback is open (answered, Continue not pressed yet): a resumed attempt shows it again.
     feedback_pending: Mapped[str | None] = mapped_column(String(120), nullable=True)
     points: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -327,6 +325,21 @@ class SignInFailure(Base):
     account_key: Mapped[str] = mapped_column(String(64))
     client_key: Mapped[str] = mapped_column(String(64), index=True)
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LearnerLinkRequest(Base):
+    """One "find my attempts and certificates" request, kept for the throttle window (``cpd.accounts.learner_access``).
+
+    ``key`` is the SHA-256 of ``email:<address>`` or ``client:<address>``: every
+    replica counts the same requests, and the table holds no address in clear.
+    """
+
+    __tablename__ = "learner_link_requests"
+    __table_args__ = (Index("ix_learner_link_requests_key_at", "key", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class LearnerNameChange(Base):

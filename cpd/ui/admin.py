@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy.exc import IntegrityError
 
 from cpd import admin, tokens
-from cpd.accounts import directory, links
+from cpd.accounts import directory, learner_access, links
 from cpd.accounts.directory import ADMIN, ORG_ROLES, DirectoryError, Principal
 from cpd.certificates.pdf import RenderError
 from cpd.certificates.service import CertificateStateError
@@ -34,6 +34,7 @@ def page() -> None:
     staff.same_tab_link(staff.sign_out_url(), "Sign out")
     if who.is_admin:
         _certificates(who)
+        _learner_link(who)
         _organisations(who)
     if who.is_admin or "manager" in who.roles:
         _accounts(who)
@@ -88,6 +89,38 @@ def _certificates(who: Principal) -> None:
               "Issued (UTC)": f"{r.issued_at:%Y-%m-%d %H:%M}", "Status": r.status} for r in rows],
             hide_index=True,
         )
+
+
+def _learner_link(who: Principal) -> None:
+    """A learner lost their links: find them by e-mail and re-send the one-time link to their attempts (audited)."""
+    store = resources.store()
+    st.subheader("Re-send a learner's link")
+    st.caption("Sends the learner a one-time link to their attempts and certificates, at the address they gave.")
+    with st.form("find-learner"):
+        email = st.text_input("Learner's e-mail", key="learner-email")
+        found = st.form_submit_button("Find the learner")
+    if found:
+        st.session_state["learner-found"] = email
+    address = st.session_state.get("learner-found")
+    if not address:
+        return
+    try:
+        records = learner_access.find_learners(store, address, actor=who)
+    except learner_access.AccessError as exc:
+        st.error(str(exc))
+        return
+    if not records:
+        st.warning("No learner has this e-mail address.")
+        return
+    st.dataframe([{"Name": name, "Attempts": count, "First seen (UTC)": f"{seen:%Y-%m-%d}"}
+                  for name, count, seen in records], hide_index=True)
+    if st.button("Re-send the link", key="learner-resend"):
+        try:
+            learner_access.resend_link(store, address, actor=who, public_url=resources.settings().public_url)
+        except learner_access.AccessError as exc:
+            st.error(str(exc))
+        else:
+            st.success("Link queued for sending to the learner's address.")
 
 
 def _organisations(who: Principal) -> None:

@@ -26,6 +26,9 @@ from cpd.ui.item_forms.form import item_form
 from cpd.ui.results_view import show_results
 from cpd.ui.session import SHOWN, current_state, current_token, notice, pop_notice, remember
 
+READ_ONLY = ("This attempt is finished: your results and certificate are shown read-only; "
+             "nothing in it can be changed.")
+
 
 def resume_link(token: str) -> str:
     return attempts.resume_url(resources.settings().public_url, token)
@@ -47,7 +50,11 @@ def page() -> None:
     _resume_box(expanded=not state.answers)  # open until the first answer: save it now
     if (message := pop_notice()) is not None:
         st.info(message, icon=":material/sync:")
-    if st.session_state.get(SHOWN):
+    if state.finished:  # its link opens it read-only: results and certificate, no form that writes to it
+        st.session_state.pop(SHOWN, None)
+        st.info(READ_ONLY, icon=":material/lock:")
+        show_results(loaded, state)
+    elif st.session_state.get(SHOWN):
         _after_answer(loaded, state, st.session_state[SHOWN])
     elif state.phase == "pretest":
         _pretest(loaded, state)
@@ -113,6 +120,7 @@ def _start(loaded: LoadedModule) -> None:
                    f"valid for credit until {m.termination_date:%d %B %Y}. Version {m.version}.")
 
     st.subheader("Start the module")
+    st.markdown("Started before? [Find my attempts and certificates](my-attempts): we e-mail you a link to them.")
     st.markdown("The [privacy notice](privacy) says who holds your details, what is public and how long they are kept.")
     problems: dict[str, str] = st.session_state.get(START_ERRORS, {})
     with st.form("start", enter_to_submit=False):

@@ -9,7 +9,18 @@ import logging
 
 import streamlit as st
 
-from cpd.ui import admin, authoring, learn, privacy, resources, staff, verify, workshop_console, workshop_phone
+from cpd.ui import (
+    admin,
+    authoring,
+    learn,
+    my_attempts,
+    privacy,
+    resources,
+    staff,
+    verify,
+    workshop_console,
+    workshop_phone,
+)
 from cpd.ui.onboarding_common import is_manager
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -19,8 +30,16 @@ resources.warn_about_retired_settings()
 who = staff.current()
 # A verification link (?verify=<id>, printed as a QR code on certificates) opens the verify page.
 verifying = "verify" in st.query_params
+learn_page = st.Page(learn.page, title="Learn", icon=":material/school:", url_path="learn", default=not verifying)
+
+
+def find_my_attempts() -> None:
+    my_attempts.page(learn_page)  # opening an attempt from the list switches to the Learn page
+
+
 pages = [
-    st.Page(learn.page, title="Learn", icon=":material/school:", url_path="learn", default=not verifying),
+    learn_page,
+    st.Page(find_my_attempts, title=my_attempts.TITLE, icon=":material/history:", url_path="my-attempts"),
     st.Page(verify.page, title="Verify a certificate", icon=":material/verified:", url_path="verify", default=verifying),
     st.Page(privacy.page, title="Privacy notice", icon=":material/privacy_tip:", url_path="privacy"),
 ]

@@ -64,7 +64,7 @@ def current_state() -> AttemptState | None:
 
 def _reopen_last_feedback(state: AttemptState) -> None:
     """A browser closed on a feedback screen: the resumed attempt shows that feedback again, never skips it."""
-    if state.feedback_pending and state.feedback_pending in state.answered("cases"):
+    if not state.finished and state.feedback_pending and state.feedback_pending in state.answered("cases"):
         st.session_state[SHOWN] = state.feedback_pending
 
 

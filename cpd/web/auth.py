@@ -38,10 +38,16 @@ class WebContext:
 
 def client_address(request: Request, trusted_proxy_hops: int) -> str:
     """The address the throttle counts: the peer, or the one the trusted proxies saw (never a client-chosen hop)."""
-    peer = request.client.host if request.client else "unknown"
+    return client_from(request.client.host if request.client else None, request.headers.get("x-forwarded-for", ""),
+                       trusted_proxy_hops)
+
+
+def client_from(peer: str | None, forwarded_for: str, trusted_proxy_hops: int) -> str:
+    """``client_address`` for callers without a Starlette request (a Streamlit page passes ``st.context``)."""
+    peer = peer or "unknown"
     if trusted_proxy_hops <= 0:
         return peer
-    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
     return hops[-trusted_proxy_hops] if len(hops) >= trusted_proxy_hops else peer
 
 
