@@ -2,13 +2,13 @@
 beside relevance), the workshop's kept files (attendance register, evaluation summary) and its certificate runs
 
 Revision ID: 0012_workshop_results
-Revises: 0010_interop
+Revises: 0011_resume_tokens
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_workshop_results"
-down_revision = "0010_interop"
+down_revision = "0011_resume_tokens"
 branch_labels = None
 depends_on = None
 
