@@ -6,9 +6,16 @@ revoked, superseded) is what they check. So the certificate row keeps its signed
 record, signature, key and status, and the attempt row it hangs on keeps its
 ids and totals; everything else (the learner's name, e-mail, profession and
 registration number on the learner row, every answer, evaluation, link, name
-change and pending e-mail) goes. The PDF as issued is emptied: it is a rendering
-of the signed record, which stays. The erasure is written to the audit log with
-ids only, so the audit chain still verifies.
+change and pending e-mail) goes. Every stored artefact that carries the name goes
+too: the PDF as issued is replaced by a one-page notice that names only the
+certificate id (it is a rendering of the signed record, which stays), the Open
+Badge copy is emptied (it is derived from the record), e-mail about them to
+anyone (a manager's reminder) is deleted if unsent and blanked if sent (its
+de-duplication key, ids only, stays so nothing is sent again), their workshop
+seats lose the name, and a clinic roster entry that is theirs is removed with its
+assignments and personal links (written to that organisation's audit chain). The
+erasure is written to the audit log with ids only, so the audit chain still
+verifies.
 
 Retention: an attempt never finished and untouched for N days is abandoned; it
 is deleted with its answers and links, and its learner row too when nothing
@@ -18,6 +25,7 @@ else of theirs is left.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +37,7 @@ from cpd import audit
 from cpd.accounts.learner_links import history
 from cpd.storage.db import transaction
 from cpd.storage.tables import (
+    Assignment,
     Attempt,
     Certificate,
     Evaluation,
@@ -36,11 +45,16 @@ from cpd.storage.tables import (
     LearnerNameChange,
     OutboxEffect,
     Response,
+    StaffMember,
     Token,
+    WorkshopParticipant,
 )
 from cpd.timeutil import as_utc
 
 ERASED_NAME = "[erased]"
+ERASED_PAYLOAD = json.dumps({"erased": True})
+# Erased names shorter than this are not searched for in stored e-mail (too likely to match someone else's words).
+MIN_NAME_TO_SEARCH = 3
 EXPORT_FORMAT = "reality-check-cpd-learner-data"
 
 
@@ -165,18 +179,21 @@ def erase_learner(factory: sessionmaker[Session], learner_id: str, *, actor_id: 
         _delete_attempt_data(session, attempt_ids)
         gone = [a for a in attempt_ids if a not in certified]
         if gone:
+            session.execute(delete(WorkshopParticipant).where(WorkshopParticipant.attempt_id.in_(gone)))
             session.execute(delete(Attempt).where(Attempt.id.in_(gone)))
         for attempt in attempts:
             if attempt.id in certified:
                 attempt.venue = None
+        names = {lr.name for lr in learners if lr.name and lr.name != ERASED_NAME}
+        names |= set(session.scalars(select(LearnerNameChange.old_name).where(LearnerNameChange.learner_id.in_(ids))))
         session.execute(delete(LearnerNameChange).where(LearnerNameChange.learner_id.in_(ids)))
         session.execute(delete(Token).where(Token.subject_id.in_(ids)))
-        # Mail not yet sent (and sent mail's stored payload) addressed to them.
-        for email in emails:
-            session.execute(delete(OutboxEffect).where(OutboxEffect.payload_json.contains(json.dumps(email)[1:-1])))
-        if certified:
-            session.execute(update(Certificate).where(Certificate.attempt_id.in_(certified))
-                            .values(pdf=b""))
+        names |= _erase_roster_entries(session, ids, emails, actor_id=actor_id, now=now)
+        _erase_workshop_seats(session, ids, gone)
+        _erase_mail(session, emails, names)
+        for cert in session.scalars(select(Certificate).where(Certificate.attempt_id.in_(certified))):
+            cert.pdf = erased_certificate_pdf(cert.id)
+            cert.badge_json = ""
         keep = set(session.scalars(select(Attempt.learner_id).where(Attempt.id.in_(certified)))) if certified else set()
         for learner in learners:
             if learner.id in keep:
@@ -192,6 +209,82 @@ def erase_learner(factory: sessionmaker[Session], learner_id: str, *, actor_id: 
                      details={"learner_rows": len(ids), "attempts_deleted": len(gone),
                               "attempts_kept": len(certified), "certificates_kept": int(certificates_kept)})
     return Erasure(tuple(ids), len(gone), len(certified), int(certificates_kept))
+
+
+def erased_certificate_pdf(certificate_id: str) -> bytes:
+    """The stand-in for an erased learner's certificate PDF: a notice naming only the certificate id.
+
+    A verifier who downloads the PDF "as issued" gets a readable explanation, not an empty or broken file.
+    """
+    import typst
+
+    source = (
+        '#set page(paper: "a4", margin: 2.5cm)\n#set text(size: 12pt)\n'
+        f'= Certificate {certificate_id}\n\n'
+        "The copy of this certificate that showed the learner's details was erased at the learner's request. "
+        "Its signed record and its status (valid, revoked, replaced) are kept and can still be checked on the "
+        "verify page with this certificate id.\n"
+    )
+    return bytes(typst.compile(source.encode("utf-8")))
+
+
+def _erase_roster_entries(session: Session, learner_ids: list[str], emails: set[str], *, actor_id: str | None,
+                          now: datetime | None) -> set[str]:
+    """Remove clinic roster entries that are this person's, with their assignments and links; returns their names.
+
+    Each removal goes into that organisation's audit chain with ids only, so the manager sees why the person left
+    the training matrix.
+    """
+    lowered = {e.lower() for e in emails}
+    query = select(StaffMember).where(StaffMember.learner_id.in_(learner_ids))
+    if lowered:
+        query = select(StaffMember).where(or_(StaffMember.learner_id.in_(learner_ids),
+                                              func.lower(StaffMember.email).in_(lowered)))
+    names: set[str] = set()
+    for member in session.scalars(query).all():
+        names.add(member.name)
+        assignment_ids = list(session.scalars(select(Assignment.id).where(Assignment.staff_id == member.id)))
+        if assignment_ids:
+            session.execute(delete(Token).where(Token.subject_id.in_(assignment_ids)))
+            session.execute(delete(Assignment).where(Assignment.id.in_(assignment_ids)))
+        session.delete(member)
+        session.flush()
+        audit.append(session, "roster.erase", organisation_id=member.organisation_id, actor_id=actor_id, now=now,
+                     targets={"staff": member.id}, details={"assignments_deleted": len(assignment_ids)})
+    return names
+
+
+def _erase_workshop_seats(session: Session, learner_ids: list[str], deleted_attempts: list[str]) -> None:
+    """Seats of attempts that stay (they hold a certificate) keep their place in the room's counts, without the name."""
+    for seat in session.scalars(select(WorkshopParticipant).where(WorkshopParticipant.learner_id.in_(learner_ids))):
+        if seat.attempt_id not in deleted_attempts:
+            seat.name = ERASED_NAME
+            seat.shown_name = f"{ERASED_NAME} {seat.id[:8]}"  # unique in its workshop, as the shown name must be
+
+
+def _mentions(text: str, needles: set[str]) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text, flags=re.IGNORECASE) for n in needles)
+
+
+def _erase_mail(session: Session, emails: set[str], names: set[str]) -> None:
+    """E-mail to them, or about them to anyone: deleted if unsent, its stored copy blanked if sent.
+
+    A sent message's row stays (with ids only in its key) so a reminder pass never queues it again.
+    """
+    needles = {e for e in emails if e} | {n for n in names if len(n.strip()) >= MIN_NAME_TO_SEARCH}
+    if not needles:
+        return
+    forms = {json.dumps(n, ensure_ascii=ascii)[1:-1] for n in needles for ascii in (True, False)}
+    candidates = session.scalars(select(OutboxEffect).where(
+        or_(*[OutboxEffect.payload_json.contains(f) for f in forms]))).all()
+    for effect in candidates:
+        if not _mentions(json.dumps(json.loads(effect.payload_json), ensure_ascii=False), needles):
+            continue  # the name only as part of a longer word
+        if effect.status == "pending":
+            session.delete(effect)
+        else:
+            effect.payload_json = ERASED_PAYLOAD
+            effect.last_error = None
 
 
 @dataclass(frozen=True)

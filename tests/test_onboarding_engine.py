@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -100,12 +101,38 @@ def test_a_pass_shows_with_its_expiry_and_renews_once(store, mini):
     # the database itself refuses a parallel chain
     with pytest.raises(IntegrityError), transaction(store) as s:
         s.add(Assignment(id="x" * 36, organisation_id=org.id, staff_id=row.staff_id, module_id=mini.module.id, cycle=3,
-                         renews_id=aid, due_date=on, renew_days_before=60, created_at=chain[1].created_at))
+                         renews_id=aid, due_date=on, created_at=chain[1].created_at))
     # the renewal link opens a new attempt; once passed, the new certificate decides
     renewal_token = link_from_mail(store, "zoe@clinic-a.example")
     _, cert2 = complete_through_link(store, mini, renewal_token)
     row = _rows(store, org.id, today)[0]
     assert (row.cycle, row.status, row.certificate_id) == (2, Status.PASSED, cert2.id)
+
+
+def test_the_renewal_lead_time_is_the_modules_setting_and_renews_once(store, mini):
+    """A module that renews 20 days ahead: nothing at 21 days, one renewal at 20, none more however often it runs."""
+    org, manager = clinics(store)["clinic-a"]
+    [aid] = _assign_nurses(store, mini, org, manager)
+    _, cert = complete_through_link(store, mini, link_from_mail(store, "zoe@clinic-a.example"))
+    valid_until = lookup(store(), cert.id).record.valid_until
+    short = dataclasses.replace(mini, module=mini.module.model_copy(update={"renew_days_before_expiry": 20}))
+
+    def run(day):
+        return reminders.run(store, day, lambda m: short, public_url=PUBLIC_URL).renewals
+
+    assert run(valid_until - timedelta(days=60)) == 0  # the old per-assignment default no longer decides
+    assert run(valid_until - timedelta(days=21)) == 0
+    assert run(valid_until - timedelta(days=20)) == 1
+    # the setting edited to a longer lead afterwards, or the pass run again: still one chain, one renewal
+    assert reminders.run(store, valid_until - timedelta(days=10), lambda m: mini, public_url=PUBLIC_URL).renewals == 0
+    assert run(valid_until) == 0
+    with store() as s:
+        chain = [(a.cycle, a.renews_id) for a in s.scalars(select(Assignment).where(
+            Assignment.module_id == mini.module.id).order_by(Assignment.cycle))]
+        mails = s.scalar(select(func.count()).select_from(OutboxEffect).where(
+            OutboxEffect.dedupe_key.contains(":link:"), OutboxEffect.payload_json.contains("zoe@clinic-a.example")))
+    assert chain == [(1, None), (2, aid)]
+    assert mails == 2  # the first link and the one renewal link
 
 
 def _mail_handlers(smtp_server):

@@ -93,8 +93,9 @@ def test_assign_then_dashboard_and_evidence_show_only_this_clinic(app_env, monke
     at.selectbox[1].select("Nurse")
     at.button[0].click().run()
     dash = open_page("onboarding_dashboard")
-    rows = dash.table[0].value
-    assert list(rows["Name"]) == ["Zoë Ångström"]  # Bart (clinic B) is not here
+    (status_table,) = [h.proto.body for h in dash.get("html") if "<table>" in h.proto.body]
+    assert "<td>Zoë Ångström</td>" in status_table and "Bart" not in status_table  # Bart (clinic B) is not here
+    assert status_table.count("<tr>") == 2  # the header and Zoë
     assert [m.value for m in dash.metric if m.label == "Not started"] == ["1"]  # due in 14 days (the default)
     evidence_page = open_page("onboarding_evidence")
     assert "Hash chain intact" in evidence_page.success[0].value
@@ -143,3 +144,24 @@ def assignments_id(store, org_id):
 
     with store() as s:
         return overview.rows(s, org_id, date.today())[0].assignment_id
+
+
+def test_the_status_table_escapes_what_a_roster_csv_put_there():
+    from datetime import date
+
+    from cpd.onboarding.overview import Row
+    from cpd.onboarding.status import Status
+    from cpd.ui.onboarding_dashboard import status_table
+
+    row = Row(staff_id="s1", name='<img src=x onerror="alert(1)">', email="x@example.org", role="Nurse & <b>co</b>",
+              start_date=date(2026, 1, 5), registration_number=None, module_id="mini", assignment_id="a1", cycle=1,
+              due=date(2026, 1, 19), status=Status.PASSED, completed=date(2026, 1, 10), score=100.0,
+              certificate_id="abc123", valid_until=date(2028, 1, 10), module_version="1.0", content_hash="f" * 64,
+              cycle_passed=True, previous_assignment_id=None)
+    html = status_table([row], "https://cpd.example.org", {"s1": [("due-7", "sent")]})
+    assert "<img" not in html and "<b>" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html and "Nurse &amp; &lt;b&gt;co&lt;/b&gt;" in html
+    assert '<a href="https://cpd.example.org/?verify=abc123">abc123</a>' in html and "<td>2028-01-10</td>" in html
+    assert "<td>due-7 (sent)</td>" in html
+    assert 'tabindex="0"' in html and 'role="region"' in html  # scrollable from the keyboard on a phone
+    assert "(nobody matches these filters)" in status_table([], "https://cpd.example.org", {})

@@ -90,7 +90,7 @@ def test_erasure_keeps_only_the_signed_record_and_its_status_and_the_audit_chain
     assert done.attempts_deleted == 1 and done.attempts_kept == 1 and done.certificates_kept == 1
     text = _dump(store)
     for gone in ("Zoë", "zoe@example.org", "GMC 1234567"):
-        assert gone not in text.replace(cert.badge_json, "")
+        assert gone not in text
     with store() as s:
         learner = s.get(Learner, learner_id)
         assert learner.name == ERASED_NAME and learner.email == "" and learner.registration_number is None
@@ -99,7 +99,7 @@ def test_erasure_keeps_only_the_signed_record_and_its_status_and_the_audit_chain
         # The other learner is untouched.
         assert s.scalar(select(func.count()).select_from(Response).where(Response.attempt_id == other.attempt_id)) == len(RIGHT)
         row = s.get(Certificate, cert.id)
-        assert row.pdf == b""  # the rendering goes; the signed record stays
+        assert b"Zo" not in row.pdf and row.badge_json == ""  # the renderings go; the signed record stays
         bundle = {"record": json.loads(row.record_json), "signature": row.signature, "key_id": row.key_id}
         assert verify_bundle(bundle, published_keys(s)).status is Status.VALID
         assert lookup(s, cert.id).status == "valid"
@@ -179,3 +179,66 @@ def test_the_worker_loop_deletes_abandoned_attempts_until_stopped(store, mini):
     assert not thread.is_alive()
     with store() as s:
         assert s.get(Attempt, old.attempt_id) is None
+
+
+def _every_stored_value(store) -> dict[str, str]:
+    """Every column of every row of every table, as text ('table.column' -> values), binary columns decoded loosely."""
+    from cpd.storage.tables import Base
+
+    out: dict[str, list[str]] = {}
+    with store() as s:
+        for table in Base.metadata.sorted_tables:
+            for row in s.execute(select(table)).mappings():
+                for column, value in row.items():
+                    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+                    out.setdefault(f"{table.name}.{column}", []).append(text)
+    return {k: "\n".join(v) for k, v in out.items()}
+
+
+def test_erasing_a_clinic_learner_leaves_no_stored_artefact_with_her_name(store, mini):
+    """The PDF (read back with pypdf), the badge, reminders to her manager (sent and unsent), her roster entry and
+    its links: none keeps her name, e-mail or registration number; only the signed record does, and it verifies."""
+    from onboarding_support import clinics, complete_through_link, link_from_mail, pdf_text
+
+    from cpd.onboarding import assignments, reminders
+    from cpd.onboarding.assignments import Due
+
+    org, manager = clinics(store)["clinic-a"]
+    assignments.assign(store, org.id, mini, Due(within_days_of_start=14), role="Nurse", public_url=PUBLIC_URL,
+                       actor_id=manager.id)
+    state, cert = complete_through_link(store, mini, link_from_mail(store, "zoe@clinic-a.example"))
+    with store() as s:
+        assert "Zoë Ångström" in pdf_text(s.get(Certificate, cert.id).pdf)  # the issued PDF names her
+    valid_until = lookup(store(), cert.id).record.valid_until
+    assert reminders.run(store, valid_until - timedelta(days=90), lambda m: mini,
+                         public_url=PUBLIC_URL).reminders_queued == 2  # to her and to her manager
+    with transaction(store) as s:  # the manager's copy went out already; hers is still waiting
+        sent = s.scalars(select(OutboxEffect).where(OutboxEffect.dedupe_key.contains(":manager-"))).one()
+        sent.status = "done"
+        assert "Zoë Ångström" in sent.payload_json
+    other_mail = json.dumps({"to": "ahmed@clinic-a.example", "text": "Dear Ahmed, Zoëtrope night is on Friday"})
+    with transaction(store) as s:
+        enqueue(s, "mail", "test:unrelated", json.loads(other_mail))
+    learner_id = _learner_of(store, state.attempt_id)
+
+    erase_learner(store, learner_id, actor_id="admin-1")
+
+    stored = _every_stored_value(store)
+    for gone in ("Zoë Ångström", "Ångström", "zoe@clinic-a.example", "NMC 12A3456B"):
+        holders = [k for k, v in stored.items() if gone in v and k != "certificates.record_json"]
+        assert holders == [], f"{gone!r} is still stored in {holders}"
+    with store() as s:
+        row = s.get(Certificate, cert.id)
+        text = " ".join(pdf_text(row.pdf).split())
+        assert cert.id in text and "erased at the learner’s request" in text and "Zoë" not in text
+        assert row.badge_json == ""
+        bundle = {"record": json.loads(row.record_json), "signature": row.signature, "key_id": row.key_id}
+        assert verify_bundle(bundle, published_keys(s)).status is Status.VALID  # the signed record still verifies
+        assert lookup(s, cert.id).status == "valid"
+        assert s.scalars(select(OutboxEffect).where(OutboxEffect.dedupe_key == "test:unrelated")).one()  # not hers
+        assert all(r.ok for r in audit.verify(s, all_chains=True))
+        actions = [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.organisation_id == org.id))]
+        assert "roster.erase" in actions
+    # the next reminders pass has nobody left to remind about her, and re-sends nothing already sent
+    assert reminders.run(store, valid_until - timedelta(days=60), lambda m: mini,
+                         public_url=PUBLIC_URL).reminders_queued == 0

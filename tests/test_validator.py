@@ -767,3 +767,29 @@ def test_only_the_questions_lead_in_is_read_for_a_lower_case_negative(stem, flag
     from cpd.content.item_writing import lower_case_negatives
 
     assert lower_case_negatives(stem) == flagged
+
+
+def test_the_renewal_lead_time_defaults_to_60_days_and_is_read_from_the_module(content_dir):
+    module = content_dir / MODULE
+    assert load(content_dir).modules["mini"].renew_days_before_expiry == 60
+    edit(module, "recertification_months: 24", "recertification_months: 24\nrenew_days_before_expiry: 45")
+    content = load(content_dir)
+    assert content.errors == [] and content.modules["mini"].renew_days_before_expiry == 45
+
+
+@pytest.mark.parametrize(("setting", "where", "words"), [
+    ("renew_days_before_expiry: 0", "renew_days_before_expiry", ("greater than or equal to 1",)),
+    ("renew_days_before_expiry: 366", "renew_days_before_expiry", ("less than or equal to 365",)),
+    ("renew_days_before_expiry: sixty", "renew_days_before_expiry", ("integer",)),
+])
+def test_a_renewal_lead_time_out_of_range_is_rejected_at_its_line(content_dir, setting, where, words):
+    module = content_dir / MODULE
+    edit(module, "recertification_months: 24", f"recertification_months: 24\n{setting}")
+    assert_error(load(content_dir), module, line_of(module, setting), where, *words)
+
+
+def test_a_renewal_that_would_open_before_the_certificate_is_issued_is_rejected(content_dir):
+    module = content_dir / MODULE
+    edit(module, "recertification_months: 24", "recertification_months: 2\nrenew_days_before_expiry: 60")
+    messages = [e.message for e in load(content_dir).errors if same_file(e.file, module)]
+    assert any("renew_days_before_expiry (60) must be fewer days than a certificate lasts" in m for m in messages), messages

@@ -329,8 +329,8 @@ def upgrade_badges(session: Session, private_key: Ed25519PrivateKey, public_url:
     register_key(session, private_key)
     done = []
     for row in session.scalars(select(Certificate).order_by(Certificate.issued_at)):
-        if isinstance(json.loads(row.badge_json).get("proof"), list):
-            continue
+        if not row.badge_json or isinstance(json.loads(row.badge_json).get("proof"), list):
+            continue  # emptied when the learner was erased (cpd.privacy), or already in the newest form
         status = allocate_index(session, public_url)
         badge = build_badge(stored_record(row), private_key, public_url, status)
         entry = session.get(StatusListEntry, (status.list_id, status.index))

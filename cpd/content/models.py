@@ -121,6 +121,10 @@ class Delivery(Strict):
         return self
 
 
+DEFAULT_RENEW_DAYS_BEFORE_EXPIRY = 60
+SHORTEST_MONTH_DAYS = 28
+
+
 class Module(Strict):
     id: Slug
     title: Text
@@ -134,6 +138,10 @@ class Module(Strict):
     minimum_recorded_minutes: int | None = Field(default=None, gt=0)
     pass_mark: float = Field(ge=0, le=100)  # percent of available points
     recertification_months: int = Field(gt=0, le=120)
+    # Clinic onboarding: a passed assignment is renewed (a new cycle, a new personal link) this many days
+    # before its certificate's last valid day, once per certificate. It must fall inside the certificate's
+    # life, or every certificate would open its renewal the day it was issued.
+    renew_days_before_expiry: int = Field(default=DEFAULT_RENEW_DAYS_BEFORE_EXPIRY, ge=1, le=365)
     release_date: date
     last_review_date: date
     termination_date: date
@@ -172,6 +180,15 @@ class Module(Strict):
         if abs(v * 4 - round(v * 4)) > 1e-9:
             raise ValueError(f"CPD hours must be in steps of 0.25, got {v}")
         return v
+
+    @model_validator(mode="after")
+    def _renewal_inside_the_certificates_life(self) -> Module:
+        shortest = self.recertification_months * SHORTEST_MONTH_DAYS
+        if self.renew_days_before_expiry >= shortest:
+            raise ValueError(
+                f"renew_days_before_expiry ({self.renew_days_before_expiry}) must be fewer days than a certificate "
+                f"lasts (recertification_months: {self.recertification_months}, at least {shortest} days)")
+        return self
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Module:

@@ -24,7 +24,7 @@ from cpd.attempts import AttemptState, InvalidToken
 from cpd.content.loader import LoadedModule
 from cpd.learners import PROFESSIONS
 from cpd.onboarding.roster import RosterError, get_member
-from cpd.onboarding.status import DEFAULT_RENEW_DAYS_BEFORE, due_from_start
+from cpd.onboarding.status import due_from_start
 from cpd.outbox.mail import enqueue_mail
 from cpd.storage.db import transaction
 from cpd.storage.tables import Assignment, AssignmentRule, Attempt, Learner, StaffMember
@@ -53,13 +53,12 @@ def personal_link(public_url: str, token: str) -> str:
 
 def assign(factory: sessionmaker[Session], organisation_id: str, module: LoadedModule, due: Due, *,
            staff_ids: Iterable[str] = (), role: str | None = None, public_url: str, actor_id: str | None = None,
-           renew_days_before: int = DEFAULT_RENEW_DAYS_BEFORE, today: date | None = None) -> list[str]:
+           today: date | None = None) -> list[str]:
     """Assign the module to the given people and/or everyone with ``role``; each gets a link by e-mail.
 
     People who already have this module assigned are left as they are. Returns the new assignment ids.
+    When the renewal opens is the module's setting (``renew_days_before_expiry``), not the assignment's.
     """
-    if not 1 <= renew_days_before <= 365:
-        raise RosterError("Renew between 1 and 365 days before the certificate expires")
     now = datetime.now(UTC)
     created: list[str] = []
     with transaction(factory) as session:
@@ -70,7 +69,7 @@ def assign(factory: sessionmaker[Session], organisation_id: str, module: LoadedM
                 raise RosterError("No such person on your roster")
             members[member.id] = member
         if role:
-            _save_rule(session, organisation_id, module.module.id, role, due, renew_days_before, now, actor_id)
+            _save_rule(session, organisation_id, module.module.id, role, due, now, actor_id)
             for member in session.scalars(select(StaffMember).where(StaffMember.organisation_id == organisation_id,
                                                                     StaffMember.job_role == role)):
                 members[member.id] = member
@@ -83,7 +82,7 @@ def assign(factory: sessionmaker[Session], organisation_id: str, module: LoadedM
             if member.id in already:
                 continue
             a = _new_assignment(session, member, module, due.for_start(member.start_date), cycle=1, renews_id=None,
-                                renew_days_before=renew_days_before, now=now, actor_id=actor_id)
+                                now=now, actor_id=actor_id)
             _send_link(session, a, member, module, public_url, now)
             audit.append(session, "assignment.create", organisation_id=organisation_id, actor_id=actor_id,
                          targets={"assignment": a.id, "staff": member.id, "module": module.module.id})
@@ -99,15 +98,15 @@ class Rules:
     public_url: str
 
 
-def _save_rule(session: Session, organisation_id: str, module_id: str, role: str, due: Due, renew_days_before: int,
-               now: datetime, actor_id: str | None) -> None:
+def _save_rule(session: Session, organisation_id: str, module_id: str, role: str, due: Due, now: datetime,
+               actor_id: str | None) -> None:
     exists = session.scalar(select(AssignmentRule.id).where(
         AssignmentRule.organisation_id == organisation_id, AssignmentRule.module_id == module_id,
         AssignmentRule.job_role == role))
     if exists is None:
         session.add(AssignmentRule(id=str(uuid.uuid4()), organisation_id=organisation_id, module_id=module_id,
                                    job_role=role, due_on=due.on, within_days=due.within_days_of_start,
-                                   renew_days_before=renew_days_before, created_at=now, created_by=actor_id))
+                                   created_at=now, created_by=actor_id))
         session.flush()
 
 
@@ -123,8 +122,7 @@ def apply_rules(session: Session, members: Iterable[StaffMember], rules: Rules, 
                     Assignment.staff_id == member.id, Assignment.module_id == rule.module_id)) is not None:
                 continue
             due = Due(on=rule.due_on, within_days_of_start=rule.within_days).for_start(member.start_date)
-            a = _new_assignment(session, member, loaded, due, cycle=1, renews_id=None,
-                                renew_days_before=rule.renew_days_before, now=now, actor_id=actor_id)
+            a = _new_assignment(session, member, loaded, due, cycle=1, renews_id=None, now=now, actor_id=actor_id)
             _send_link(session, a, member, loaded, rules.public_url, now)
             audit.append(session, "assignment.create", organisation_id=member.organisation_id, actor_id=actor_id,
                          targets={"assignment": a.id, "staff": member.id, "module": rule.module_id},
@@ -134,10 +132,10 @@ def apply_rules(session: Session, members: Iterable[StaffMember], rules: Rules, 
 
 
 def _new_assignment(session: Session, member: StaffMember, module: LoadedModule, due: date, *, cycle: int,
-                    renews_id: str | None, renew_days_before: int, now: datetime, actor_id: str | None) -> Assignment:
+                    renews_id: str | None, now: datetime, actor_id: str | None) -> Assignment:
     a = Assignment(id=str(uuid.uuid4()), organisation_id=member.organisation_id, staff_id=member.id,
                    module_id=module.module.id, cycle=cycle, renews_id=renews_id, due_date=due,
-                   renew_days_before=renew_days_before, created_at=now, created_by=actor_id)
+                   created_at=now, created_by=actor_id)
     session.add(a)
     session.flush()
     return a
@@ -251,7 +249,7 @@ def renew_if_due(session: Session, a: Assignment, valid_until: date, module: Loa
     try:
         with session.begin_nested():
             nxt = _new_assignment(session, member, module, valid_until, cycle=a.cycle + 1, renews_id=a.id,
-                                  renew_days_before=a.renew_days_before, now=now, actor_id=None)
+                                  now=now, actor_id=None)
     except IntegrityError:
         return None
     _send_link(session, nxt, member, module, public_url, now)

@@ -39,7 +39,6 @@ class Row:
     content_hash: str | None
     cycle_passed: bool
     previous_assignment_id: str | None
-    renew_days_before: int
 
     @property
     def is_gap(self) -> bool:
@@ -120,7 +119,6 @@ def rows(session: Session, organisation_id: str, today: date, *, module_id: str 
             content_hash=shown.content_hash if shown is not None else None,
             cycle_passed=cycle_cert is not None,
             previous_assignment_id=cycles[-2].id if len(cycles) > 1 else None,
-            renew_days_before=cur.renew_days_before,
         ))
     out.sort(key=lambda r: (r.name.lower(), r.module_id))
     return out

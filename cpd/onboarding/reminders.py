@@ -128,7 +128,7 @@ def _run_org(session: Session, org: str, today: date, modules: Callable[[str], L
                     "message": message, "about_someone": True,
                     "link": f"{public_url.rstrip('/')}/onboarding-dashboard"})
         if (row.cycle_passed and row.valid_until is not None and loaded is not None
-                and renewal_due(row.valid_until, today, row.renew_days_before)):
+                and renewal_due(row.valid_until, today, loaded.module.renew_days_before_expiry)):
             a = session.get(Assignment, row.assignment_id)
             assert a is not None
             if renew_if_due(session, a, row.valid_until, loaded, public_url=public_url, now=now):

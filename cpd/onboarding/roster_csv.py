@@ -104,11 +104,14 @@ def parse_roster(data: bytes, *, existing_emails: frozenset[str] = frozenset(),
     if text is None:
         out.needs_encoding_confirmation = True
         preview_text = data.decode("cp1252", errors="replace")
-        for row in list(csv.reader(io.StringIO(preview_text)))[1:]:
-            if row and not row[0].isascii():
-                out.preview.append(row[0])
-            if len(out.preview) >= 10:
-                break
+        try:  # the preview reads as far as it can: a line csv cannot read is reported once the encoding is confirmed
+            for row in list(csv.reader(io.StringIO(preview_text, newline="")))[1:]:
+                if row and not row[0].isascii():
+                    out.preview.append(row[0])
+                if len(out.preview) >= 10:
+                    break
+        except csv.Error:
+            pass
         return out
     reader = csv.reader(io.StringIO(text, newline=""))
     try:

@@ -14,7 +14,6 @@ from enum import StrEnum
 EXPIRING_WITHIN_DAYS = 30
 DUE_SOON_DAYS = 7
 EXPIRY_REMINDER_DAYS = (90, 60, 30)
-DEFAULT_RENEW_DAYS_BEFORE = 60
 
 
 class Status(StrEnum):
@@ -98,8 +97,12 @@ def expiry_reminder(valid_until: date, today: date, *, renewed: bool) -> str | N
     return None
 
 
-def renewal_due(valid_until: date, today: date, renew_days_before: int = DEFAULT_RENEW_DAYS_BEFORE) -> bool:
-    """The renewal cycle opens ``renew_days_before`` days before the certificate's last day."""
+def renewal_due(valid_until: date, today: date, renew_days_before: int) -> bool:
+    """The renewal cycle opens ``renew_days_before`` days before the certificate's last day.
+
+    The lead time is the module's ``renew_days_before_expiry`` setting (default 60), read when the pass runs,
+    so changing it in the module's YAML moves every renewal not yet opened; one already opened stays.
+    """
     return today >= valid_until - timedelta(days=renew_days_before)
 
 

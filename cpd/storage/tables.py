@@ -397,7 +397,6 @@ class Assignment(Base):
     cycle: Mapped[int] = mapped_column(Integer, default=1)
     renews_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     due_date: Mapped[date] = mapped_column(Date)
-    renew_days_before: Mapped[int] = mapped_column(Integer, default=60)
     attempt_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     link_token_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -416,7 +415,6 @@ class AssignmentRule(Base):
     job_role: Mapped[str] = mapped_column(String(80))
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     within_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    renew_days_before: Mapped[int] = mapped_column(Integer, default=60)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
 

@@ -8,7 +8,6 @@ import streamlit as st
 
 from cpd.onboarding import assignments, overview, roster
 from cpd.onboarding.assignments import Due
-from cpd.onboarding.status import DEFAULT_RENEW_DAYS_BEFORE
 from cpd.ui import resources
 from cpd.ui.onboarding_common import manager
 
@@ -36,8 +35,6 @@ def page() -> None:
         kind = st.radio("Due", ["By a fixed date", "Within a number of days of each person's start date"])
         fixed = st.date_input("Fixed due date", value=date.today() + timedelta(days=14))
         within = st.number_input("Days after the start date", min_value=0, max_value=365, value=14)
-        renew = st.number_input("Renew this many days before the certificate expires", min_value=1, max_value=365,
-                                value=DEFAULT_RENEW_DAYS_BEFORE)
         go = st.form_submit_button("Assign and e-mail personal links", type="primary")
     if go and entry is not None:
         loaded = resources.module(entry.id)
@@ -45,13 +42,16 @@ def page() -> None:
         try:
             assert loaded is not None
             made = assignments.assign(store, org, loaded, due, staff_ids=[m.id for m in people], role=role,
-                                      public_url=resources.settings().public_url, actor_id=who.account_id,
-                                      renew_days_before=int(renew))
+                                      public_url=resources.settings().public_url, actor_id=who.account_id)
         except roster.RosterError as exc:
             st.error(str(exc))
         else:
             st.success(f"Assigned to {len(made)} new people; each gets their personal link by e-mail."
                        if made else "Everyone chosen has this module already.")
+    lead = {e.title: m.module.renew_days_before_expiry for e in modules if (m := resources.module(e.id)) is not None}
+    st.caption("Renewal: once someone has passed, their next cycle (with a new personal link) opens "
+               + "; ".join(f"{days} days before the certificate expires for {title}" for title, days in lead.items())
+               + ". This is the module's setting.")
     with store() as session:
         rows = overview.rows(session, org, date.today())
     st.subheader(f"Assigned ({len(rows)})")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from html import escape
 
 import streamlit as st
 
@@ -34,18 +35,44 @@ def page() -> None:
     for i, s in enumerate(SEVERITY):
         cols[i % 4].metric(s.value.capitalize(), counts[s])
     st.bar_chart({"people": {s.value: counts[s] for s in SEVERITY}}, horizontal=True, y_label="", x_label="people")
-    roles = st.multiselect("Role", sorted({r.role for r in rows}))
-    statuses = st.multiselect("Status", list(Status), format_func=lambda s: s.value)
+    # Pills, not multiselects: each choice is one button of at least 24 x 24 px, reachable by Tab, with its state
+    # announced (none chosen shows everyone).
+    roles = st.pills("Role", sorted({r.role for r in rows}), selection_mode="multi") or []
+    statuses = st.pills("Status", list(Status), selection_mode="multi", format_func=lambda s: s.value) or []
     shown = overview.filtered(rows, roles=set(roles), statuses=set(statuses))
     base = resources.settings().public_url.rstrip("/")
-    # A plain table (HTML, not a canvas grid): screen readers, keyboard, phones and find-in-page all read it.
-    st.table([{
-        "Name": r.name, "Role": r.role, "Module": r.module_id, "Status": r.status.value, "Due": r.due,
-        "Completed": r.completed, "Score %": None if r.score is None else round(r.score, 1),
-        "Certificate": f"{base}/?verify={r.certificate_id}" if r.certificate_id else "",
-        "Valid until": r.valid_until,
-        "Reminders": "; ".join(f"{k} ({v})" for k, v in sent.get(r.staff_id, [])),
-    } for r in shown] or [{"Name": "(nobody matches these filters)"}])
+    st.html(status_table(shown, base, sent))
     st.download_button("Download as CSV (opens safely in a spreadsheet)",
                        csv_bytes(overview.CSV_HEADER, overview.csv_rows(shown)),
                        file_name=f"training-{today.isoformat()}.csv", mime="text/csv")
+
+
+COLUMNS = ("Name", "Role", "Module", "Status", "Due", "Completed", "Score %", "Certificate", "Valid until", "Reminders")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return escape(value.isoformat() if isinstance(value, date) else str(value), quote=True)
+
+
+def status_table(rows: list[overview.Row], base_url: str, sent: dict[str, list[tuple[str, str]]]) -> str:
+    """A plain HTML table (screen readers, keyboard, find-in-page and phones read it; a canvas grid they do not).
+
+    It sits in a labelled region that takes keyboard focus, so on a phone, where it is wider than the screen, it
+    can be scrolled sideways from the keyboard (WCAG 2.1.1; axe ``scrollable-region-focusable``). Every value
+    is escaped: names and roles come from a manager's CSV.
+    """
+    head = "".join(f'<th scope="col">{c}</th>' for c in COLUMNS)
+    body = []
+    for r in rows:
+        cert = (f'<a href="{_cell(base_url)}/?verify={_cell(r.certificate_id)}">{_cell(r.certificate_id)}</a>'
+                if r.certificate_id else "")
+        cells = [_cell(r.name), _cell(r.role), _cell(r.module_id), _cell(r.status.value), _cell(r.due),
+                 _cell(r.completed), _cell(None if r.score is None else round(r.score, 1)), cert,
+                 _cell(r.valid_until), _cell("; ".join(f"{k} ({v})" for k, v in sent.get(r.staff_id, [])))]
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{len(COLUMNS)}">(nobody matches these filters)</td></tr>')
+    return (f'<div class="cpd-status-table" role="region" aria-label="Training status, one row per person" '
+            f'tabindex="0"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
