@@ -6,13 +6,13 @@ a renewal already opened stays as it is, and the unique keys that allow one rene
 Downgrade puts the columns back filled with the old default, 60.
 
 Revision ID: 0013_onboarding_renewal
-Revises: 0010_interop
+Revises: 0012_workshop_results
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_onboarding_renewal"
-down_revision = "0010_interop"
+down_revision = "0012_workshop_results"
 branch_labels = None
 depends_on = None
 
