@@ -65,6 +65,8 @@ def issue_request(loaded: LoadedModule, state: AttemptState, hours: float | None
         active_seconds=state.active_seconds if state.delivery_format == "online" else None,
         profession=printed_profession(profession),
         edition_date=m.last_review_date,
+        # The learner passed the assessment (online, or their own attempt in a workshop): awarded for it.
+        awarded_for="assessment",
         score_percent=state.percent or 0.0,
         pass_mark_percent=m.pass_mark,
         recertification_months=m.recertification_months,

@@ -323,10 +323,10 @@ def test_verify_page_leads_with_plain_words_and_reads_ids_case_insensitively(sto
     at.run()
     assert not at.exception
     assert at.success[0].value == "Valid: issued by Reality Check CPD, current and not withdrawn."
-    lead = _texts(at)[:6]
+    lead = _texts(at)[:7]
     assert lead == [f"Name: {VICTIM}", "Profession: nurse", "Activity: Reality Check: the safety of exosome products",
-                    "Completed on: 5 March 2026", "CPD hours claimed: 2.5 of a maximum 2.5",
-                    "Provider: Reality Check CPD"]
+                    "Completed on: 5 March 2026", "Awarded for: passing the assessment (pass mark 80%)",
+                    "CPD hours claimed: 2.5 of a maximum 2.5", "Provider: Reality Check CPD"]
     assert "Signed by: [PLACEHOLDER: signatory's name], [PLACEHOLDER: qualifications], [PLACEHOLDER: role]" in _texts(at)
     assert "86.7" not in " ".join(_texts(at))  # the score is not public
     assert at.expander[0].label == "Technical details"

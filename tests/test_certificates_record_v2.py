@@ -203,3 +203,94 @@ def _verify_page(factory, key):
     from cpd.ui.verify_view import render_verify_page
 
     render_verify_page(factory, key)
+
+
+# --- the basis of the award: assessment (score against the pass mark) or participation (live workshop) ---
+
+PARTICIPATION = dict(awarded_for="participation", delivery_format="workshop", venue="Royal Hall, Leeds",
+                     score_percent=None, pass_mark_percent=None, active_seconds=None)
+
+
+def test_a_participation_certificate_says_so_and_shows_no_score_or_pass_mark(design, private_key):
+    record, pdf = _render(design, private_key, "Dee Silent", **PARTICIPATION)
+    assert (record.awarded_for, record.score_percent, record.pass_mark_percent) == ("participation", None, None)
+    text = pdf_text(pdf)
+    assert "Certificate of participation" in text and "took part in the live CPD workshop" in text
+    assert "Participation in a live workshop (not assessed)" in text and "Live workshop, Royal Hall, Leeds" in text
+    assert "participation, not an assessment" in text  # the design's statement for participation
+    lowered = text.lower()
+    assert "pass mark" not in lowered and "score" not in lowered and "%" not in text
+    assert "Certificate of CPD Completion" not in text
+    assert PdfReader(io.BytesIO(pdf)).metadata.title == "Certificate of participation: Dee Silent"
+
+
+def test_an_assessed_certificate_shows_the_score_against_the_pass_mark(design, private_key):
+    record, pdf = _render(design, private_key, "Ana Ruiz", delivery_format="workshop", venue="Leeds",
+                          active_seconds=None)
+    assert record.awarded_for == "assessment"  # IssueRequest's default: what every earlier caller issued
+    text = pdf_text(pdf)
+    assert "Certificate of CPD Completion" in text and "Score / pass mark" in text and "86.7% (pass mark 80%)" in text
+    assert "participation" not in text.lower()
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"awarded_for": "participation", "score_percent": None, "pass_mark_percent": None},
+     "only for a live workshop"),  # a self-paced attempt cannot be certified for participation
+    ({"format": "live workshop", "venue": "Leeds", "awarded_for": "participation"}, "states no score or pass mark"),
+    ({"score_percent": 79.9}, "at or above the pass mark"),
+    ({"score_percent": None}, "states the score and the pass mark"),
+    ({"awarded_for": "attendance"}, "awarded_for"),
+])
+def test_the_record_refuses_a_basis_it_cannot_stand_behind(design, change, message):
+    record = build_record(make_request(**V2), design=design, public_url=PUBLIC_URL, issued_at=NOW)
+    assert record.format == "online self-paced"
+    with pytest.raises(ValidationError, match=message):
+        type(record).model_validate({**record.model_dump(), **change})
+    data = record.model_dump()
+    del data["awarded_for"]
+    with pytest.raises(ValidationError, match="awarded_for"):  # required: no record leaves its basis unsaid
+        type(record).model_validate(data)
+
+
+def test_issuing_refuses_participation_for_a_self_paced_attempt():
+    with pytest.raises(ValidationError, match="only for a live workshop"):
+        make_request(awarded_for="participation", score_percent=None, pass_mark_percent=None)
+    with pytest.raises(ValidationError, match="states no score or pass mark"):
+        make_request(awarded_for="participation", delivery_format="workshop", venue="Leeds")
+    with pytest.raises(ValidationError, match="needs the score and the pass mark"):
+        make_request(pass_mark_percent=None)
+
+
+def test_badge_and_verify_page_state_the_basis(session_factory, design, private_key):
+    from streamlit.testing.v1 import AppTest
+
+    from cpd.certificates.page_text import compare_text
+    from cpd.certificates.service import issue_certificate
+
+    seat, seat_pdf = _render(design, private_key, "Dee Silent", **PARTICIPATION)
+    badge = build_badge(seat, private_key, PUBLIC_URL)
+    subject = badge["credentialSubject"]
+    assert subject["narrative"].startswith("Awarded for participation in a live workshop (not assessed).")
+    assert "no assessment and no pass mark" in subject["achievement"]["criteria"]["narrative"]
+    assert subject["achievement"]["id"].endswith("/participation")
+    assessed = build_record(make_request("Dee Silent", **{**V2, "delivery_format": "workshop",
+                                                          "venue": "Royal Hall, Leeds", "active_seconds": None}),
+                            design=design, public_url=PUBLIC_URL, issued_at=NOW, certificate_id=seat.id)
+    assessed_pdf = render_certificate_pdf(sign_record(assessed, private_key), design)
+    assessed_badge = build_badge(assessed, private_key, PUBLIC_URL)["credentialSubject"]
+    assert assessed_badge["narrative"].startswith("Awarded for assessment: scored at or above the pass mark of 80%.")
+    # Offline check: a participation record attached to a page printed as a scored certificate is caught.
+    assert [d.field for d in compare_text(seat, pdf_text(assessed_pdf)).differences] == ["basis of award"]
+    assert compare_text(seat, pdf_text(seat_pdf)).matches
+
+    with session_factory() as s:
+        row = issue_certificate(s, make_request(attempt_id="seat-1", **{**V2, **PARTICIPATION}), design=design,
+                                private_key=private_key, public_url=PUBLIC_URL, now=NOW)
+        s.commit()
+    at = AppTest.from_function(_verify_page, args=(session_factory, private_key.public_key()), default_timeout=20)
+    at.query_params["verify"] = row.id
+    at.run()
+    assert not at.exception
+    texts = [t.value for t in at.text]
+    assert "Awarded for: participation in a live workshop (not assessed)" in texts
+    assert not any("pass mark" in t for t in texts)

@@ -112,9 +112,12 @@ def _schema_errors(badge) -> list[str]:
     return [f"{list(e.absolute_path)}: {e.message[:120]}" for e in validator.iter_errors(badge)]
 
 
-@pytest.mark.parametrize("workshop", [False, True])
+@pytest.mark.parametrize("workshop", [False, True, "participation"])
 def test_badge_validates_against_the_official_ob3_schema(design, private_key, workshop):
     request = make_request(delivery_format="workshop", venue="Leeds") if workshop else make_request()
+    if workshop == "participation":  # an attendance workshop's certificate: no score, no pass mark
+        request = make_request(delivery_format="workshop", venue="Leeds", awarded_for="participation",
+                               score_percent=None, pass_mark_percent=None)
     record = build_record(request, design=design, public_url=PUBLIC_URL, issued_at=NOW)
     badge = build_badge(record, private_key, PUBLIC_URL, StatusEntry(f"{PUBLIC_URL}/credentials/status/1", 4242))
     assert _schema_errors(badge) == []

@@ -92,11 +92,11 @@ def server(request, tmp_path_factory, private_key):
         factory.kw["bind"].dispose()
 
 
-def _issue(factory, design, private_key, public_url, attempt_id):
+def _issue(factory, design, private_key, public_url, attempt_id, **request):
     with factory() as s:
         add_attempt(s, attempt_id)
-        row = issue_certificate(s, make_request(attempt_id=attempt_id), design=design, private_key=private_key,
-                                public_url=public_url, now=NOW)
+        row = issue_certificate(s, make_request(attempt_id=attempt_id, **request), design=design,
+                                private_key=private_key, public_url=public_url, now=NOW)
         s.commit()
         return row.id, json.loads(row.badge_json), row.pdf_sha256
 
@@ -177,3 +177,19 @@ def test_achievement_and_criteria_pages_are_real(server, design, private_key):
     assert status == 200 and "at least 80%" in body.decode()
     assert _get(f"{url}/achievements/no-such-module/9.9")[0] == 404
     assert badge["image"]["id"].startswith("data:image/svg+xml;base64,")
+
+
+def test_a_participation_badge_links_to_its_own_achievement_with_no_pass_mark(server, design, private_key):
+    url, factory = server
+    _issue(factory, design, private_key, url, "ach-assessed")  # the module's assessed achievement exists too
+    _, badge, _ = _issue(factory, design, private_key, url, "ach-seat", awarded_for="participation",
+                         delivery_format="workshop", venue="Leeds", score_percent=None, pass_mark_percent=None)
+    achievement = badge["credentialSubject"]["achievement"]
+    assert achievement["id"].endswith("/achievements/exosome-safety/1.2.0/participation")
+    status, _, body = _get(achievement["id"])
+    assert status == 200 and "certificate of participation" in body.decode() and "not assessed" in body.decode()
+    status, _, body = _get(achievement["criteria"]["id"])
+    page = body.decode()
+    assert status == 200 and "attendance-based workshop" in page and "no pass mark" in page and "80%" not in page
+    status, _, body = _get(achievement["id"].removesuffix("/participation") + "/criteria")
+    assert status == 200 and "at least 80%" in body.decode()  # the assessed achievement is unchanged

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import UTC, datetime, timedelta
 
+import pypdf
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from workshop_helpers import person
 
+from cpd.certificates.service import stored_record
 from cpd.storage.tables import Certificate, OutboxEffect, WorkshopParticipant
 from cpd.workshops import certify, room
 
@@ -97,3 +101,11 @@ def test_300_certificates_with_a_worker_killed_midway_come_out_exactly_once(stor
     assert (progress.entitled, progress.issued, progress.failed) == (N, N, 0)
     data, n = certify.zip_all(store, r.id, fac)
     assert n == N
+    # An attendance workshop: every certificate is awarded for participation and states no score.
+    with store() as s:
+        records = [stored_record(c) for c in s.scalars(select(Certificate))]
+    assert {(rec.awarded_for, rec.score_percent, rec.pass_mark_percent) for rec in records} == \
+        {("participation", None, None)}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        text = pypdf.PdfReader(io.BytesIO(z.read(z.namelist()[0]))).pages[0].extract_text()
+    assert "Certificate of participation" in text and "pass mark" not in text.lower()

@@ -180,12 +180,16 @@ def test_certificates_for_everyone_who_passed_mailed_zipped_and_on_the_phone(sto
     assert n == 2 and len(names) == 2 and "Ana-Ruiz" in names[0]
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(first)).pages)
     assert "Live workshop" in text and "Royal Hall, Leeds" in text and "1.5" in text and "Ana Ruiz" in text
+    # An assessed workshop: awarded for assessment, the score printed against the module's pass mark.
+    assert "Certificate of CPD Completion" in text and "participation" not in text.lower()
+    assert "Score / pass mark" in text and "100% (pass mark 70%)" in text
 
     mine = certify.for_seat(store, seats[0])
     assert mine is not None and bytes(mine.pdf) == first
     record = stored_record(mine)
     assert (record.format, record.venue, str(record.completion_date), record.cpd_hours) == \
         ("live workshop", "Royal Hall, Leeds", "2026-12-02", 1.5)
+    assert (record.awarded_for, record.score_percent, record.pass_mark_percent) == ("assessment", 100, 70)
     assert certify.for_seat(store, seats[1], issuer) is None  # Ben failed an assessed workshop
 
     mail = smtp_server.wait_for(1)[0]
@@ -201,7 +205,15 @@ def test_attendance_workshop_certifies_everyone_who_took_a_seat_and_the_phone_ge
     assert certify.for_seat(store, seats[3], issuer) is None  # not asked for yet
     assert certify.request_all(store, r.id, fac) == 4
     cert = certify.for_seat(store, seats[3], issuer)  # Dee, on her phone, before any worker ran
-    assert cert is not None and stored_record(cert).pass_mark_percent == 0
+    assert cert is not None
+    record = stored_record(cert)
+    # Awarded for taking part, and saying so: no score and no "pass mark 0 %" anywhere.
+    assert (record.awarded_for, record.score_percent, record.pass_mark_percent) == ("participation", None, None)
+    assert record.format == "live workshop" and "participation, not an assessment" in record.accreditation_statement
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(bytes(cert.pdf))).pages)
+    assert "Certificate of participation" in text and "took part in the live CPD workshop" in text
+    assert "Dee Silent" in text and "Royal Hall, Leeds" in text
+    assert "pass mark" not in text.lower() and "score" not in text.lower() and "%" not in text
     assert certify.for_seat(store, seats[3], issuer).id == cert.id
     with store() as s:
         assert s.scalar(select(func.count()).select_from(Certificate)) == 1

@@ -36,6 +36,15 @@ class Wording(BaseModel):
     title: str = Field(default="Certificate of CPD Completion", min_length=1, max_length=120)
     intro: str = Field(default="This is to certify that", max_length=200)
     completed: str = Field(default="has successfully completed the CPD activity", max_length=200)
+    # A certificate awarded for participation (an attendance-based live workshop) claims no assessment.
+    participation_title: str = Field(default="Certificate of participation", min_length=1, max_length=120)
+    participation_completed: str = Field(default="took part in the live CPD workshop", max_length=200)
+
+    def for_basis(self, awarded_for: str | None) -> dict[str, str]:
+        """Title, intro and connecting phrase for a certificate awarded for ``awarded_for``."""
+        if awarded_for == "participation":
+            return {"title": self.participation_title, "intro": self.intro, "completed": self.participation_completed}
+        return {"title": self.title, "intro": self.intro, "completed": self.completed}
 
 
 SIGNATURE_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
@@ -88,6 +97,9 @@ class Design(BaseModel):
     # Postal address, e-mail or telephone of the provider, printed on the certificate and the privacy notice.
     provider_contact: str = Field(default="", max_length=400)
     accreditation_statement: str = Field(min_length=1, max_length=1000)
+    # Stated on certificates of participation instead (None: the statement above): a statement that
+    # speaks of an assessment or pass mark would be untrue for them.
+    participation_accreditation_statement: str | None = Field(default=None, min_length=1, max_length=1000)
     signatory: DesignSignatory
     wording: Wording = Wording()
     colours: Colours = Colours()
@@ -103,6 +115,12 @@ class Design(BaseModel):
         if len(set(seen)) != len(seen):
             raise ValueError("a font family is listed twice")
         return v
+
+    def accreditation_for(self, awarded_for: str) -> str:
+        """The statement copied into a record awarded for ``awarded_for``."""
+        if awarded_for == "participation" and self.participation_accreditation_statement:
+            return self.participation_accreditation_statement
+        return self.accreditation_statement
 
     def signature_file(self) -> Path | None:
         path = self.signatory.signature_image

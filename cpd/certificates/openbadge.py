@@ -43,7 +43,13 @@ from cpd.certificates.did import (
 )
 from cpd.certificates.keys import key_id, raw_public_key
 from cpd.certificates.pdf import format_minutes
-from cpd.certificates.record import AnyRecord, CertificateRecordV2, canonical_bytes
+from cpd.certificates.record import (
+    AWARDED_FOR_PARTICIPATION,
+    AnyRecord,
+    CertificateRecordV2,
+    award_basis,
+    canonical_bytes,
+)
 
 CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
@@ -97,7 +103,10 @@ def _iso(dt: datetime) -> str:
 
 
 def achievement_url(public_url: str, record: AnyRecord) -> str:
-    return f"{public_url.rstrip('/')}/achievements/{record.module_id}/{record.module_version}"
+    """The achievement a badge is for: passing the module version's assessment, or (a separate achievement,
+    with its own criteria) taking part in an attendance-based live workshop on it."""
+    url = f"{public_url.rstrip('/')}/achievements/{record.module_id}/{record.module_version}"
+    return f"{url}/participation" if award_basis(record) == AWARDED_FOR_PARTICIPATION else url
 
 
 def badge_image_data_uri(title: str) -> str:
@@ -135,6 +144,8 @@ def unsigned_credential(
     description = f"{record.format.capitalize()} CPD activity ({hours})"
     if record.venue:
         description += f" at {record.venue}"
+    if award_basis(record) == AWARDED_FOR_PARTICIPATION:
+        description += "; a certificate of participation (not assessed)"
     if record.learning_objectives:
         description += ". Learning objectives: " + " ".join(record.learning_objectives)
     valid_until = datetime.combine(record.valid_until, time(23, 59, 59), tzinfo=UTC)
@@ -161,13 +172,7 @@ def unsigned_credential(
                 "name": record.activity_title,
                 "description": description,
                 "image": image,
-                "criteria": {
-                    "id": f"{achievement}/criteria",
-                    "narrative": (
-                        f"Complete the {record.activity_title} module (version {record.module_version}) "
-                        f"and score at least {record.pass_mark_percent:g}% in its assessment."
-                    ),
-                },
+                "criteria": {"id": f"{achievement}/criteria", "narrative": _criteria(record)},
                 "creditsAvailable": v2.maximum_hours if v2 is not None else record.cpd_hours,
                 "version": record.module_version,
             },
@@ -178,6 +183,15 @@ def unsigned_credential(
     if status is not None:
         credential["credentialStatus"] = status.as_credential_status()
     return credential
+
+
+def _criteria(record: AnyRecord) -> str:
+    if award_basis(record) == AWARDED_FOR_PARTICIPATION:
+        return (f"Take part in a live, attendance-based workshop on the {record.activity_title} module "
+                f"(version {record.module_version}). Awarded for participation: there is no assessment "
+                f"and no pass mark.")
+    return (f"Complete the {record.activity_title} module (version {record.module_version}) "
+            f"and score at least {record.pass_mark_percent:g}% in its assessment.")
 
 
 def _add_v2_facts(credential: dict[str, Any], record: CertificateRecordV2) -> None:
@@ -195,8 +209,10 @@ def _add_v2_facts(credential: dict[str, Any], record: CertificateRecordV2) -> No
             if record.format == "live workshop" else "no active time recorded")
     signatory = record.signatory
     signed_by = ", ".join(x for x in (signatory.name, signatory.qualifications, signatory.role) if x)
+    basis = ("Awarded for participation in a live workshop (not assessed)" if record.for_participation
+             else f"Awarded for assessment: scored at or above the pass mark of {record.pass_mark_percent:g}%")
     subject["narrative"] = (
-        f"Claimed {record.hours_claimed:g} of a maximum {record.maximum_hours:g} CPD hours; {time}. "
+        f"{basis}. Claimed {record.hours_claimed:g} of a maximum {record.maximum_hours:g} CPD hours; {time}. "
         f"Signed for {record.provider} by {signed_by}."
     )
     if record.provider_contact:

@@ -22,8 +22,8 @@ import io
 import unicodedata
 from dataclasses import dataclass
 
-from cpd.certificates.pdf import format_date, format_number
-from cpd.certificates.record import AnyRecord
+from cpd.certificates.pdf import PARTICIPATION_LINE, format_date, format_number, score_line
+from cpd.certificates.record import AWARDED_FOR_PARTICIPATION, AnyRecord, award_basis
 from cpd.text import BIDI_CONTROLS
 
 _RTL = {"R", "AL"}
@@ -71,6 +71,13 @@ def checked_fields(record: AnyRecord) -> dict[str, str]:
         "CPD hours": format_number(record.cpd_hours),
         "certificate ID": record.id,
     }
+    # The basis of the award (record version 2): a participation record printed as a scored certificate,
+    # or the other way round, is caught here.
+    basis = award_basis(record)
+    if basis == AWARDED_FOR_PARTICIPATION:
+        fields["basis of award"] = PARTICIPATION_LINE
+    elif basis is not None:
+        fields["score and pass mark"] = score_line(record)
     if record.registration_number:
         fields["registration number"] = record.registration_number
     if record.venue:

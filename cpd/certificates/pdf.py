@@ -20,7 +20,13 @@ from cpd.certificates.bundle import SignedRecord, bundle_bytes
 from cpd.certificates.design import SIGNATURE_IMAGE_TYPES, Design
 from cpd.certificates.fonts import FontSet, ensure_printable, font_set_for
 from cpd.certificates.qr import qr_svg
-from cpd.certificates.record import FORMAT_WORKSHOP, AnyRecord, CertificateRecordV2
+from cpd.certificates.record import (
+    AWARDED_FOR_PARTICIPATION,
+    FORMAT_WORKSHOP,
+    AnyRecord,
+    CertificateRecordV2,
+    award_basis,
+)
 from cpd.certificates.typst_template import TEMPLATE
 
 PDF_STANDARDS: Any = ["a-3a", "ua-1"]  # typst.compile takes a list of its standard names
@@ -57,6 +63,16 @@ def hours_line(record: AnyRecord) -> str:
     if isinstance(record, CertificateRecordV2):
         return f"{format_number(record.hours_claimed)} of a maximum {format_number(record.maximum_hours)}"
     return format_number(record.cpd_hours)
+
+
+PARTICIPATION_LINE = "Participation in a live workshop (not assessed)"
+
+
+def score_line(record: AnyRecord) -> str:
+    """'85.7% (pass mark 75%)': the score against the pass mark, for a certificate awarded for assessment."""
+    if record.score_percent is None or record.pass_mark_percent is None:
+        return PARTICIPATION_LINE
+    return f"{format_number(record.score_percent)}% (pass mark {format_number(record.pass_mark_percent)}%)"
 
 
 def time_recorded_line(record: AnyRecord) -> str | None:
@@ -139,18 +155,20 @@ def _page_data(record: AnyRecord, design: Design, fonts: FontSet) -> dict[str, o
         ["CPD hours claimed" if isinstance(record, CertificateRecordV2) else "CPD hours", hours_line(record)],
         ["Time recorded", time_recorded_line(record) or "not recorded"]
         if isinstance(record, CertificateRecordV2) and record.format != FORMAT_WORKSHOP else None,
-        ["Score / pass mark",
-         f"{format_number(record.score_percent)}% (pass mark {format_number(record.pass_mark_percent)}%)"],
+        # The basis of the award: the score against the pass mark, or (participation) no score at all.
+        ["Awarded for", PARTICIPATION_LINE] if award_basis(record) == AWARDED_FOR_PARTICIPATION
+        else ["Score / pass mark", score_line(record)],
         # The edition a reader can quote; the module id and content hash stay in the signed record attached.
         ["Module", edition_line(record)],
     ]
+    wording = design.wording.for_basis(award_basis(record))
     return {
-        "doc_title": f"{design.wording.title}: {record.learner_name}",
+        "doc_title": f"{wording['title']}: {record.learner_name}",
         "keywords": [f"certificate-id:{record.id}", f"version:{record.version}", record.module_id],
         "fonts": list(fonts.families),
         "lang": design.language,
         "colours": design.colours.model_dump(),
-        "wording": design.wording.model_dump(),
+        "wording": wording,
         "provider": record.provider,
         "provider_contact": provider_contact_of(record, design),
         "accreditation": record.accreditation_statement,

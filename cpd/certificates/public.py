@@ -2,7 +2,8 @@
 
 An employer needs to know whether the person in front of them completed the
 activity: name, profession, activity, date, hours, provider and status, in
-plain words. The score is the learner's business and is not shown; a
+plain words, and what the certificate was awarded for (passing the assessment, or participation in
+an attendance-based live workshop). The score is the learner's business and is not shown; a
 professional registration number is shown only in part (enough to compare with
 the card in front of you, not enough to harvest).
 """
@@ -21,7 +22,7 @@ from cpd.certificates.pdf import (
     signatory_line,
     time_recorded_line,
 )
-from cpd.certificates.record import CertificateRecordV2
+from cpd.certificates.record import AWARDED_FOR_PARTICIPATION, AnyRecord, CertificateRecordV2, award_basis
 from cpd.certificates.service import LookupResult
 
 STATUS_WORDS = {
@@ -40,6 +41,16 @@ def partial_registration(number: str | None) -> str | None:
     digits = [i for i, ch in enumerate(number) if ch.isdigit()]
     hide = set(digits[:-3]) if len(digits) > 3 else set(digits[:-1])
     return "".join("•" if i in hide else ch for i, ch in enumerate(number))
+
+
+def basis_line(record: AnyRecord) -> str | None:
+    """What the certificate was awarded for, in words (the score itself stays the learner's business)."""
+    basis = award_basis(record)
+    if basis == AWARDED_FOR_PARTICIPATION:
+        return "participation in a live workshop (not assessed)"
+    if basis is None:
+        return None
+    return f"passing the assessment (pass mark {format_number(record.pass_mark_percent or 0)}%)"
 
 
 def effective_status(result: LookupResult, today: date | None = None) -> str:
@@ -65,6 +76,8 @@ def public_view(result: LookupResult, today: date | None = None) -> dict[str, An
         profession=profession_of(record) or result.profession,
         activity=record.activity_title,
         format=record.format,
+        awarded_for=award_basis(record),  # None: a version-1 record, which does not say
+        basis_line=basis_line(record),
         venue=record.venue,
         completion_date=record.completion_date.isoformat(),
         cpd_hours=record.cpd_hours,  # the hours claimed, in every record version
@@ -108,6 +121,7 @@ def plain_lines(view: dict[str, Any]) -> list[tuple[str, str]]:
         ("Profession", view.get("profession") or "not stated"),
         ("Activity", view["activity"]),
         ("Completed on", completed),
+        *([("Awarded for", view["basis_line"])] if view.get("basis_line") else []),
         ("CPD hours claimed" if view.get("maximum_hours") is not None else "CPD hours",
          view.get("hours_line") or format_number(view["cpd_hours"])),
     ]

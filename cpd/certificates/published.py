@@ -25,6 +25,7 @@ from cpd.certificates.did import did_document, did_web
 from cpd.certificates.key_registry import published_keys
 from cpd.certificates.pdf import format_number
 from cpd.certificates.public import public_view
+from cpd.certificates.record import AWARDED_FOR_PARTICIPATION, award_basis
 from cpd.certificates.service import lookup, stored_record
 from cpd.certificates.status_list import list_exists, status_list_credential
 from cpd.storage.tables import Attempt, Certificate
@@ -59,28 +60,33 @@ class AchievementFacts:
     provider: str
     accreditation: str
     cpd_hours: float
-    pass_mark_percent: float
+    pass_mark_percent: float | None  # None for the participation achievement, which has no assessment
     objectives: list[str]
+    participation: bool = False  # the achievement of taking part in an attendance-based live workshop
 
 
 def achievement_facts(
-    session: Session, module_id: str, version: str, current: Any | None = None
+    session: Session, module_id: str, version: str, current: Any | None = None, *, participation: bool = False
 ) -> AchievementFacts | None:
-    """What was certified for this module version: from the newest certificate issued for it, else the current content."""
-    row = session.scalars(
+    """What was certified for this module version: from the newest certificate issued for it on the same
+    basis (assessment, or participation with ``participation``), else the current content."""
+    rows = session.scalars(
         select(Certificate)
         .join(Attempt, Attempt.id == Certificate.attempt_id)
         .where(Attempt.module_id == module_id, Attempt.module_version == version)
         .order_by(Certificate.issued_at.desc())
-        .limit(1)
-    ).first()
-    if row is not None:
+        .limit(50)  # the basis is inside the signed record; the newest few settle it
+    )
+    for row in rows:
         r = stored_record(row)
+        if (award_basis(r) == AWARDED_FOR_PARTICIPATION) != participation:
+            continue
         return AchievementFacts(r.activity_title, module_id, version, r.provider, r.accreditation_statement,
-                                r.cpd_hours, r.pass_mark_percent, list(r.learning_objectives))
+                                r.cpd_hours, r.pass_mark_percent, list(r.learning_objectives), participation)
     if current is not None and current.id == module_id and current.version == version:
-        return AchievementFacts(current.title, module_id, version, "", "", current.cpd_hours, current.pass_mark,
-                                [o.text for o in current.objectives])
+        return AchievementFacts(current.title, module_id, version, "", "", current.cpd_hours,
+                                None if participation else current.pass_mark,
+                                [o.text for o in current.objectives], participation)
     return None
 
 
@@ -104,8 +110,7 @@ def achievement_page(facts: AchievementFacts, criteria_url: str) -> str:
     body = (
         f"<h1>{e(facts.title)}</h1>"
         f"<p>A continuing professional development (CPD) activity worth {e(format_number(facts.cpd_hours))} CPD "
-        f"hours (module {e(facts.module_id)}, version {e(facts.version)}). A certificate for it states that the "
-        f"holder completed the activity and passed its assessment.</p>"
+        f"hours (module {e(facts.module_id)}, version {e(facts.version)}). {_states(facts)}</p>"
         f"{provider}{accreditation}"
         f"<h2>Learning objectives</h2><ul>{objectives}</ul>"
         f'<p><a href="{e(criteria_url)}">How this achievement is earned</a></p>'
@@ -113,12 +118,29 @@ def achievement_page(facts: AchievementFacts, criteria_url: str) -> str:
     return _PAGE.format(title=e(facts.title), body=body)
 
 
+def _states(facts: AchievementFacts) -> str:
+    if facts.participation:
+        return ("A certificate of participation for it states that the holder took part in an attendance-based "
+                "live workshop on the activity; it was not assessed and states no score.")
+    return "A certificate for it states that the holder completed the activity and passed its assessment."
+
+
 def criteria_page(facts: AchievementFacts, achievement_url: str) -> str:
     e = html.escape
+    if facts.participation:
+        body = (
+            f"<h1>How to earn: {e(facts.title)} (participation)</h1>"
+            f"<p>Take part in a live, attendance-based workshop on the module (version {e(facts.version)}) run by "
+            f"a facilitator of the provider. Everyone who took a seat is awarded a certificate of participation; "
+            f"there is no assessment and no pass mark. (The same module's assessed certificate is a separate "
+            f"achievement.)</p>"
+            f'<p><a href="{e(achievement_url)}">About this achievement</a></p>'
+        )
+        return _PAGE.format(title=e(f"Criteria: {facts.title} (participation)"), body=body)
     body = (
         f"<h1>How to earn: {e(facts.title)}</h1>"
         f"<p>Work through every case of the module (version {e(facts.version)}) and score at least "
-        f"{e(format_number(facts.pass_mark_percent))}% in its assessment, then complete the evaluation and a "
+        f"{e(format_number(facts.pass_mark_percent or 0))}% in its assessment, then complete the evaluation and a "
         f"reflective note. Each answer is scored against the evidence; the certificate is issued once, on passing.</p>"
         f'<p><a href="{e(achievement_url)}">About this achievement</a></p>'
     )

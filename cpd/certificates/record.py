@@ -32,7 +32,11 @@ Record versions issued so far:
   society or employer asked the certificate to state (issue 18): the hours claimed beside the module's
   designated maximum and the active time recorded, the learner's profession, the provider's address or
   contact, a signatory with their qualifications, and the edition's date (printed instead of developer
-  identifiers; the content hash stays in the signed record).
+  identifiers; the content hash stays in the signed record), and the basis of the award
+  (``awarded_for``): "assessment" (the score reached the pass mark, online or in an assessed live workshop)
+  or "participation" (took part in an attendance-based live workshop; no score or pass mark is stated).
+  The basis was added before any version-2 certificate was issued; the version-2 fixture was re-signed
+  then, once (see ``tests/fixtures/certificates/README.md``).
 """
 
 from __future__ import annotations
@@ -55,6 +59,10 @@ RECORD_TYPE: Final = RECORD_TYPE_V2  # the version new certificates are issued i
 FORMAT_ONLINE: Final = "online self-paced"
 FORMAT_WORKSHOP: Final = "live workshop"
 DeliveryFormat = Literal["online self-paced", "live workshop"]
+# What the certificate is awarded for: passing an assessment, or taking part in an attendance-based workshop.
+AWARDED_FOR_ASSESSMENT: Final = "assessment"
+AWARDED_FOR_PARTICIPATION: Final = "participation"
+AwardBasis = Literal["assessment", "participation"]
 
 # Ids are issued as 128 random bits in lower-case base32 (26 characters): easy to read out
 # over the phone, safe in URLs, and never starting with '-' (which a CLI would take for an option).
@@ -177,6 +185,12 @@ class CertificateRecordV2(BaseModel):
     maximum; ``time_recorded_minutes`` is the active time the platform recorded (None where it records
     none, e.g. a live workshop). ``edition_date`` is the date of the edition printed instead of the module
     id and content hash, which stay here for anyone checking the exact content.
+
+    Basis: ``awarded_for`` says what the certificate is for, so an accreditor never has to infer it from a
+    score. "assessment": ``score_percent`` reached ``pass_mark_percent`` (both stated). "participation":
+    the learner took part in an attendance-based live workshop; only a live workshop awards it (attendance
+    is what the facilitator's room records; a self-paced module has nothing but its assessment to go on),
+    and such a record states no score and no pass mark (a "pass mark 0 %" misleads).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -199,8 +213,9 @@ class CertificateRecordV2(BaseModel):
     hours_claimed: float = Field(gt=0, le=1000)
     maximum_hours: float = Field(gt=0, le=1000)
     time_recorded_minutes: int | None = Field(default=None, ge=0, le=1_000_000)
-    score_percent: float = Field(ge=0, le=100)
-    pass_mark_percent: float = Field(ge=0, le=100)
+    awarded_for: AwardBasis  # required: no default, so no record leaves its basis to a reader's guess
+    score_percent: float | None = Field(ge=0, le=100)  # None exactly when awarded for participation
+    pass_mark_percent: float | None = Field(ge=0, le=100)
     learning_objectives: list[str] = Field(default_factory=list, max_length=20)
     valid_until: date
     provider: str = Field(min_length=1, max_length=200)
@@ -245,7 +260,21 @@ class CertificateRecordV2(BaseModel):
             raise ValueError("version 1 supersedes nothing; later versions must name what they supersede")
         if self.hours_claimed > self.maximum_hours:
             raise ValueError("the hours claimed are more than the activity's maximum")
+        if self.awarded_for == AWARDED_FOR_PARTICIPATION:
+            if self.format != FORMAT_WORKSHOP:
+                raise ValueError("a certificate of participation is awarded only for a live workshop")
+            if self.score_percent is not None or self.pass_mark_percent is not None:
+                raise ValueError("a certificate of participation states no score or pass mark")
+        else:
+            if self.score_percent is None or self.pass_mark_percent is None:
+                raise ValueError("a certificate awarded for assessment states the score and the pass mark")
+            if self.score_percent < self.pass_mark_percent:
+                raise ValueError("a certificate awarded for assessment needs a score at or above the pass mark")
         return self
+
+    @property
+    def for_participation(self) -> bool:
+        return self.awarded_for == AWARDED_FOR_PARTICIPATION
 
     @property
     def cpd_hours(self) -> float:
@@ -255,6 +284,11 @@ class CertificateRecordV2(BaseModel):
 
 # Any record version ever issued (what parsing a stored or received record gives).
 AnyRecord: TypeAlias = CertificateRecord | CertificateRecordV2
+
+
+def award_basis(record: AnyRecord) -> AwardBasis | None:
+    """What the certificate was awarded for, or None where the record does not say (version 1)."""
+    return record.awarded_for if isinstance(record, CertificateRecordV2) else None
 
 
 def canonical_bytes(data: Any) -> bytes:

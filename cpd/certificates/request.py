@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cpd.certificates.design import Design
 from cpd.certificates.record import (
+    AWARDED_FOR_PARTICIPATION,
     FORMAT_ONLINE,
     FORMAT_WORKSHOP,
+    AwardBasis,
     CertificateRecordV2,
     SignatoryV2,
     new_certificate_id,
@@ -34,8 +36,9 @@ class IssueRequest(BaseModel):
     content_hash: str = Field(min_length=1, max_length=128)
     learning_objectives: list[str] = Field(default_factory=list)
     cpd_hours: float = Field(gt=0)  # the hours claimed (the module's maximum when the learner was not asked)
-    score_percent: float = Field(ge=0, le=100)
-    pass_mark_percent: float = Field(ge=0, le=100)
+    # Required for an assessment award; left out (None) for a participation award, which states neither.
+    score_percent: float | None = Field(default=None, ge=0, le=100)
+    pass_mark_percent: float | None = Field(default=None, ge=0, le=100)
     recertification_months: int = Field(ge=1, le=240)
     completed_at: datetime
     # Same values as ``Attempt.delivery_format``.
@@ -46,12 +49,22 @@ class IssueRequest(BaseModel):
     active_seconds: float | None = Field(default=None, ge=0)  # time recorded; None where none is (a workshop)
     profession: str | None = Field(default=None, max_length=120)
     edition_date: date | None = None  # the date of the edition (the module's last review date)
+    # The basis of the award (record version 2): "assessment" unless a caller says otherwise, so every
+    # caller written before it existed keeps issuing what it issued (a passed assessment).
+    awarded_for: AwardBasis = "assessment"
 
     @model_validator(mode="after")
     def _check(self) -> IssueRequest:
         if self.completed_at.tzinfo is None:
             raise ValueError("completed_at must be timezone-aware")
-        if self.score_percent < self.pass_mark_percent:
+        if self.awarded_for == AWARDED_FOR_PARTICIPATION:
+            if self.delivery_format != "workshop":
+                raise ValueError("a certificate of participation is awarded only for a live workshop")
+            if self.score_percent is not None or self.pass_mark_percent is not None:
+                raise ValueError("a certificate of participation states no score or pass mark")
+        elif self.score_percent is None or self.pass_mark_percent is None:
+            raise ValueError("an assessment award needs the score and the pass mark")
+        elif self.score_percent < self.pass_mark_percent:
             raise ValueError("the score is below the pass mark: no certificate")
         if self.delivery_format == "workshop" and not (self.venue and self.venue.strip()):
             raise ValueError("a workshop needs a venue")
@@ -103,13 +116,14 @@ def build_record(
         maximum_hours=request.maximum_hours if request.maximum_hours is not None else request.cpd_hours,
         # Whole minutes, rounded down: the certificate never states more time than was recorded.
         time_recorded_minutes=None if request.active_seconds is None else int(request.active_seconds // 60),
+        awarded_for=request.awarded_for,
         score_percent=request.score_percent,
         pass_mark_percent=request.pass_mark_percent,
         learning_objectives=list(request.learning_objectives),
         valid_until=add_months(completion, request.recertification_months),
         provider=design.provider,
         provider_contact=design.provider_contact.strip() or None,
-        accreditation_statement=design.accreditation_statement,
+        accreditation_statement=design.accreditation_for(request.awarded_for),
         signatory=SignatoryV2(name=signatory.name, qualifications=signatory.qualifications, role=signatory.role),
         verification_url=verification_url(public_url, cert_id),
         issued_at=issued_at,

@@ -3,7 +3,8 @@
 * ``GET /.well-known/did.json`` (or ``/<path>/did.json`` when CPD_PUBLIC_URL has a path): the issuer's DID document
 * ``GET /credentials/status/<n>``: the signed Bitstring Status List credential
 * ``GET /api/certificates/<id>``: public facts and status as JSON (id case-insensitive)
-* ``GET /achievements/<module>/<version>`` and ``.../criteria``: the pages a badge links to
+* ``GET /achievements/<module>/<version>`` and ``.../criteria``: the pages a badge links to (a certificate
+  of participation links to ``.../participation`` and ``.../participation/criteria``)
 
 All read-only (GET/HEAD). Content types follow the specifications; cache times are
 short where the answer changes on revocation, and personal data is never cached.
@@ -84,8 +85,10 @@ class _Routes:
 
     def _facts(self, request: Request) -> published.AchievementFacts | None:
         module_id, version = request.path_params["module_id"], request.path_params["version"]
+        participation = request.url.path.removesuffix("/criteria").endswith("/participation")
         with self.ctx.store()() as session:
-            return published.achievement_facts(session, module_id, version, self.current_module)
+            return published.achievement_facts(session, module_id, version, self.current_module,
+                                               participation=participation)
 
 
     @cached_property
@@ -124,4 +127,7 @@ def credential_routes(ctx: WebContext) -> list[BaseRoute]:
         Route("/api/certificates/{cert_id:str}", r.certificate_api, methods=["GET"]),
         Route("/achievements/{module_id:str}/{version:str}", r.achievement, methods=["GET"]),
         Route("/achievements/{module_id:str}/{version:str}/criteria", r.criteria, methods=["GET"]),
+        # Taking part in an attendance-based live workshop: a separate achievement with its own criteria.
+        Route("/achievements/{module_id:str}/{version:str}/participation", r.achievement, methods=["GET"]),
+        Route("/achievements/{module_id:str}/{version:str}/participation/criteria", r.criteria, methods=["GET"]),
     ]

@@ -15,9 +15,10 @@ idempotent per attempt (the service returns the current certificate; the unique
 repeat finds the certificate and does nothing more. The e-mail's own effect is
 keyed by the certificate id, so it is queued once too.
 
-The record states "live workshop", the venue, the workshop's date and its CPD
-hours. Record version 1 has no field for "participation": an attendance
-certificate states the score with a pass mark of 0 %.
+The record states "live workshop", the venue, the workshop's date, its CPD
+hours and the basis of the award: an assessed workshop's certificate is awarded
+for assessment (the score against the module's pass mark); an attendance
+workshop's is awarded for participation and states no score or pass mark.
 """
 
 from __future__ import annotations
@@ -139,7 +140,8 @@ def progress(factory: sessionmaker[Session], workshop_id: str, who: Principal) -
 # --- issuing one ----------------------------------------------------------------------
 
 def issue_request(w: Workshop, loaded: LoadedModule, attempt: Attempt, learner: Learner) -> IssueRequest:
-    """What the certificate states: the workshop's date, venue and hours, "live workshop", the attempt's score."""
+    """What the certificate states: the workshop's date, venue and hours, "live workshop", and the basis:
+    the attempt's score against the pass mark (assessed), or participation with no score (attendance)."""
     held = date.fromisoformat(w.held_on)
     finished = as_utc(w.finished_at)
     at = datetime.combine(held, finished.time() if finished is not None and finished.date() == held else time(12),
@@ -149,7 +151,9 @@ def issue_request(w: Workshop, loaded: LoadedModule, attempt: Attempt, learner: 
         attempt_id=attempt.id, learner_name=learner.name, registration_number=learner.registration_number,
         module_title=m.title, module_id=m.id, module_version=attempt.module_version, content_hash=attempt.content_hash,
         learning_objectives=[o.text for o in m.objectives], cpd_hours=w.cpd_hours,
-        score_percent=attempt.percent or 0.0, pass_mark_percent=m.pass_mark if w.assessed else 0.0,
+        awarded_for="assessment" if w.assessed else "participation",
+        score_percent=(attempt.percent or 0.0) if w.assessed else None,
+        pass_mark_percent=m.pass_mark if w.assessed else None,
         recertification_months=m.recertification_months, completed_at=at, delivery_format="workshop", venue=w.venue)
 
 
