@@ -179,6 +179,11 @@ def test_cli_sample_then_verify(tmp_path, key_files, capsys):
     code, out, _ = _run(["certificate", "sample", "--name", "A \U00013000", "--out", str(tmp_path / "o2")],
                         capsys, settings=settings)
     assert code == 2
+    code, out, _ = _run(["certificate", "sample", "--name", "Dee", "--participation", "--out", str(tmp_path / "o3")],
+                        capsys, settings=settings)
+    assert code == 0, out
+    text = pdf_text(next((tmp_path / "o3").glob("*.pdf")).read_bytes())
+    assert "Certificate of participation" in text and "pass mark" not in text.lower()
 
 
 def test_cli_verify_checks_database_status(tmp_path, session_factory, design, private_key, other_key, key_files, capsys):

@@ -60,6 +60,10 @@ def _sample_module(settings: Any) -> dict[str, Any]:
                 score_percent=100, pass_mark_percent=70, recertification_months=24)
 
 
+_PARTICIPATION_SAMPLE: dict[str, Any] = dict(awarded_for="participation", delivery_format="workshop",
+                                             venue="Sample venue (SAMPLE)", score_percent=None, pass_mark_percent=None)
+
+
 def _sample(args: argparse.Namespace) -> int:
     settings = _settings(args)
     out = Path(args.out)
@@ -73,7 +77,8 @@ def _sample(args: argparse.Namespace) -> int:
             registration_number=args.registration_number,
             profession=args.profession,
             completed_at=now,
-            **_sample_module(settings),
+            # --participation previews an attendance workshop's certificate: no score, no pass mark.
+            **{**_sample_module(settings), **(_PARTICIPATION_SAMPLE if getattr(args, "participation", False) else {})},
         )
         record = build_record(request, design=design, public_url=settings.public_url, issued_at=now)
         signed = sign_record(record, key)
@@ -371,6 +376,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sample.add_argument("--profession", default=None, help="profession to print beside the name")
     sample.add_argument("--out", required=True, help="output folder")
     sample.add_argument("--design", default=None, help="design YAML (default: certificates/default.yaml)")
+    sample.add_argument("--participation", action="store_true",
+                        help="preview a certificate of participation (attendance workshop: no score or pass mark)")
     sample.set_defaults(func=_sample)
 
     rev = cert_sub.add_parser("revoke", help="revoke an issued certificate (database)")
