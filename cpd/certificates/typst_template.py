@@ -10,6 +10,10 @@ line) to at most two lines at a smaller size, and a workshop venue gets a line
 of its own across the page. With ``sys.inputs.measure`` set, the template also
 emits ``<part>`` metadata with the height of each part of the page, which
 ``pdf.py`` queries to say what overflowed when the page does not fit.
+
+The basis of the award reaches the page as data (``pdf._page_data``): the title and connecting phrase
+(``d.wording``) are the design's participation wording for a certificate of participation, and the
+details carry "Awarded for" instead of "Score / pass mark", so such a page prints no score or pass mark.
 """
 
 TEMPLATE = r"""
