@@ -12,10 +12,18 @@ presented string. The attacker chooses the string, not its hash, so how far a
 B-tree comparison gets tells them nothing about any stored token; the one
 comparison left in Python uses ``hmac.compare_digest``.
 
-Short human codes (workshop join codes) are planned as one more purpose: a
-code would be normalised (case, dashes) before hashing and, having far fewer
-than 256 bits, must be rate-limited by its caller and given a short expiry and
-a use limit (``max_uses`` already takes any number). They are not built yet.
+Short human codes (workshop join codes, ``Purpose.JOIN_CODE``) are the one
+exception to "256 random bits": only a purpose whose policy says
+``short_codes`` may be issued with a caller-supplied alphabet and length
+(``issue(..., alphabet=, length=)``); every other purpose refuses them and keeps
+its long tokens. The caller normalises what a person types (case, spaces,
+dashes) before ``check``. Such a code has far fewer bits (22^6 is about 2^27),
+so its hash can be reversed by trying every code: hashing keeps the lookup
+uniform with every other token, but the protection is that the caller slows
+wrong guesses per client and revokes the code when it should stop working.
+Short codes are unique: a collision with any code ever issued (the unique index
+on the hash) is retried with a fresh code inside a savepoint, so a code is never
+handed out twice and a revoked code keeps meaning "this has ended".
 
 Calls take a ``Session`` and never commit: the token is written in the same
 transaction as the change it belongs to (use ``cpd.storage.db.transaction``).
@@ -34,6 +42,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cpd.storage.tables import Token
@@ -49,7 +58,7 @@ class Purpose(StrEnum):
     PASSWORD_RESET = "password_reset"
     DEVICE = "device"  # a long-lived token for a kiosk or integration
     LEARNER_VIEW = "learner_view"  # a learner's list of attempts and certificates, after a proven sign-in link
-    JOIN_CODE = "join_code"  # reserved: short workshop codes (not issued yet)
+    JOIN_CODE = "join_code"  # a workshop's short join code (subject: the workshop), live while it is open
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ class Policy:
     ttl: timedelta
     max_uses: int | None  # 1 = single use; None = until expiry or revocation
     idle: timedelta | None = None  # refused when unused for this long (sessions)
+    short_codes: bool = False  # the issuer supplies a short alphabet and length (join codes)
 
 
 POLICIES: dict[Purpose, Policy] = {
@@ -70,9 +80,13 @@ POLICIES: dict[Purpose, Policy] = {
     Purpose.PASSWORD_RESET: Policy(timedelta(hours=1), 1),
     Purpose.DEVICE: Policy(timedelta(days=365), None),
     Purpose.LEARNER_VIEW: Policy(timedelta(hours=4), None, idle=timedelta(hours=1)),
+    # live until the workshop finishes (revoked then); the year only bounds a room nobody finished
+    Purpose.JOIN_CODE: Policy(timedelta(days=365), None, short_codes=True),
 }
 
 MIN_LENGTH, MAX_LENGTH = 20, 200  # anything outside is refused before hashing
+SHORT_MIN_LENGTH, SHORT_MIN_ALPHABET = 6, 16  # the least a short code may be: 16^6 is 2^24 codes
+SHORT_TRIES = 20  # fresh codes tried when a short code is taken already
 
 
 class TokenError(ValueError):
@@ -118,16 +132,29 @@ def issue(
     max_uses: int | None | Literal["policy"] = "policy",
     data: dict[str, Any] | None = None,
     now: datetime | None = None,
+    alphabet: str | None = None,
+    length: int | None = None,
 ) -> IssuedToken:
     """Mint a token for ``subject_id``; the caller's transaction stores its hash.
 
     ``data`` holds ids and flags the redeemer needs (a role to grant, a page to
-    open); it is stored in clear, so never a secret.
+    open); it is stored in clear, so never a secret. ``alphabet`` and ``length``
+    make a short code instead of a 256-bit token, for purposes whose policy
+    allows it only (join codes); a short code taken already is replaced by another.
     """
     p = _purpose(purpose)
     if p not in POLICIES:
         raise TokenError(f"tokens for {p.value!r} are not issued yet")
     policy = POLICIES[p]
+    short = alphabet is not None or length is not None
+    if short:
+        if not policy.short_codes:
+            raise TokenError(f"tokens for {p.value!r} are long random tokens; no alphabet or length")
+        if alphabet is None or length is None:
+            raise TokenError("a short code needs both an alphabet and a length")
+        _check_short(alphabet, length)
+    elif policy.short_codes:
+        raise TokenError(f"tokens for {p.value!r} are short codes: give an alphabet and a length")
     life = policy.ttl if ttl is None else ttl
     if life <= timedelta(0):
         raise TokenError("a token must live for some time")
@@ -137,22 +164,52 @@ def issue(
     if not subject_id:
         raise TokenError("a token needs a subject")
     now = _now(now)
-    token = secrets.token_urlsafe(32)
-    row = Token(
-        id=str(uuid.uuid4()),
-        token_hash=hash_token(token),
-        purpose=p.value,
-        subject_id=subject_id,
-        organisation_id=organisation_id,
-        data_json=json.dumps(data or {}, sort_keys=True, separators=(",", ":")),
-        created_at=now,
-        expires_at=now + life,
-        max_uses=uses_limit,
-        uses=0,
-    )
-    session.add(row)
-    session.flush()
-    return IssuedToken(token=token, id=row.id, purpose=p, expires_at=row.expires_at)
+
+    def row_for(token: str) -> Token:
+        return Token(
+            id=str(uuid.uuid4()),
+            token_hash=hash_token(token),
+            purpose=p.value,
+            subject_id=subject_id,
+            organisation_id=organisation_id,
+            data_json=json.dumps(data or {}, sort_keys=True, separators=(",", ":")),
+            created_at=now,
+            expires_at=now + life,
+            max_uses=uses_limit,
+            uses=0,
+        )
+
+    if not short:
+        token = secrets.token_urlsafe(32)
+        row = row_for(token)
+        session.add(row)
+        session.flush()
+        return IssuedToken(token=token, id=row.id, purpose=p, expires_at=row.expires_at)
+    assert alphabet is not None and length is not None
+    for _ in range(SHORT_TRIES):
+        token = short_code(alphabet, length)
+        row = row_for(token)
+        try:
+            with session.begin_nested():  # a taken code rolls back only this insert, not the caller's work
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            continue
+        return IssuedToken(token=token, id=row.id, purpose=p, expires_at=row.expires_at)
+    raise TokenError("no free short code found; the code space is nearly full or the alphabet too small")
+
+
+def short_code(alphabet: str, length: int) -> str:
+    """A fresh random code from ``alphabet`` (``secrets``, so unpredictable); a seam for collision tests."""
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def _check_short(alphabet: str, length: int) -> None:
+    if not isinstance(length, int) or not (SHORT_MIN_LENGTH <= length <= MAX_LENGTH):
+        raise TokenError(f"a short code has {SHORT_MIN_LENGTH} to {MAX_LENGTH} characters")
+    if (not isinstance(alphabet, str) or len(set(alphabet)) != len(alphabet) or len(alphabet) < SHORT_MIN_ALPHABET
+            or not alphabet.isascii() or not all(ch.isprintable() and not ch.isspace() for ch in alphabet)):
+        raise TokenError(f"a short code's alphabet is at least {SHORT_MIN_ALPHABET} distinct printable ASCII characters")
 
 
 class Status(StrEnum):
@@ -294,7 +351,9 @@ def _purpose(purpose: Purpose | str) -> Purpose:
 def _prepare(purpose: Purpose | str, token: object) -> tuple[Purpose, str | None]:
     """The purpose, and the hash of a plausibly shaped token (None for junk, which is never looked up)."""
     p = _purpose(purpose)
-    if not isinstance(token, str) or not (MIN_LENGTH <= len(token) <= MAX_LENGTH) or not token.isascii():
+    policy = POLICIES.get(p)
+    least = SHORT_MIN_LENGTH if policy is not None and policy.short_codes else MIN_LENGTH
+    if not isinstance(token, str) or not (least <= len(token) <= MAX_LENGTH) or not token.isascii():
         return p, None
     return p, hash_token(token)
 

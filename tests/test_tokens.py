@@ -159,8 +159,10 @@ def test_bad_requests_are_refused_with_a_reason(store):
     with transaction(store) as s:
         with pytest.raises(tokens.TokenError, match="unknown token purpose"):
             tokens.issue(s, "coupon", "x")
-        with pytest.raises(tokens.TokenError, match="not issued yet"):
+        with pytest.raises(tokens.TokenError, match="short codes: give an alphabet"):
             tokens.issue(s, Purpose.JOIN_CODE, "workshop-1")
+        with pytest.raises(tokens.TokenError, match="long random tokens"):
+            tokens.issue(s, Purpose.SESSION, "user-1", alphabet="ACDEFHJKMNPRTUVWXY3479", length=6)
         with pytest.raises(tokens.TokenError, match="live for some time"):
             tokens.issue(s, Purpose.INVITE, "x", ttl=timedelta(0))
         with pytest.raises(tokens.TokenError, match="max_uses"):

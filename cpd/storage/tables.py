@@ -423,7 +423,11 @@ class Workshop(Base):
 
     ``version`` moves on every change phones must redraw for (an item opened, closed,
     revealed, a pause); ``activity`` moves on joins only.
-    The join code is stored normalised and accepted only while ``status`` is ``open``.
+    The join code is a ``cpd.tokens`` token (purpose ``join_code``, subject the workshop):
+    joining looks it up by its hash, and it is revoked when the workshop finishes.
+    ``shown_code`` is the same code for the console and the projector to show again
+    after a reload; it is never used to find a workshop (``cpd.workshops.codes`` says why
+    keeping it is safe).
     """
 
     __tablename__ = "workshops"
@@ -440,7 +444,7 @@ class Workshop(Base):
     assessed: Mapped[bool] = mapped_column(Boolean)
     pacing: Mapped[str] = mapped_column(String(20))  # facilitator | self
     anonymous: Mapped[bool] = mapped_column(Boolean)
-    join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    shown_code: Mapped[str] = mapped_column(String(12))  # display only; joining goes through the hashed token
     projector_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(12))  # open | finished
     stage_id: Mapped[str | None] = mapped_column(String(120), nullable=True)

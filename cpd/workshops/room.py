@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from cpd import attempts, audit, tokens
 from cpd.accounts.directory import Principal
@@ -123,7 +123,7 @@ def _digest(value: str) -> str:
 
 def _room(w: Workshop) -> Room:
     return Room(w.id, w.title, w.held_on, w.venue, w.cpd_hours, w.assessed, w.pacing, w.anonymous, w.module_id,
-                w.content_hash, w.join_code, w.status, w.stage_id, w.open_item, as_utc(w.item_opened_at),
+                w.content_hash, w.shown_code, w.status, w.stage_id, w.open_item, as_utc(w.item_opened_at),
                 frozenset(json.loads(w.closed_json)), frozenset(json.loads(w.revealed_json)), w.paused, w.version,
                 w.facilitator_id, w.organisation_id)
 
@@ -173,24 +173,22 @@ def create(factory: sessionmaker[Session], loaded: LoadedModule, who: Principal,
     assert day is not None
     now = _now(now)
     key = secrets.token_urlsafe(32)
-    for _ in range(5):  # a code clash is rare (24^6 codes); try another
-        try:
-            with transaction(factory) as session:
-                attempts.save_snapshot(session, loaded, now)
-                w = Workshop(id=str(uuid.uuid4()), organisation_id=who.organisation_id, facilitator_id=who.account_id,
-                             module_id=loaded.module.id, content_hash=loaded.content_hash, title=clean["title"],
-                             held_on=day.isoformat(), venue=clean["venue"], cpd_hours=hours, assessed=bool(assessed),
-                             pacing=pacing, anonymous=bool(anonymous), join_code=codes.new_code(),
-                             projector_key_hash=_digest(key), status="open", closed_json="[]", revealed_json="[]",
-                             paused=False, version=1, activity=0, created_at=now)
-                session.add(w)
-                session.flush()
-                audit.append(session, "workshop.create", organisation_id=who.organisation_id, actor_id=who.account_id,
-                             targets={"workshop": w.id})
-                return Created(_room(w), key)
-        except IntegrityError:
-            continue
-    raise WorkshopError("Could not find a free join code; please try again.")  # pragma: no cover
+    with transaction(factory) as session:
+        attempts.save_snapshot(session, loaded, now)
+        w = Workshop(id=str(uuid.uuid4()), organisation_id=who.organisation_id, facilitator_id=who.account_id,
+                     module_id=loaded.module.id, content_hash=loaded.content_hash, title=clean["title"],
+                     held_on=day.isoformat(), venue=clean["venue"], cpd_hours=hours, assessed=bool(assessed),
+                     pacing=pacing, anonymous=bool(anonymous), shown_code="",
+                     projector_key_hash=_digest(key), status="open", closed_json="[]", revealed_json="[]",
+                     paused=False, version=1, activity=0, created_at=now)
+        session.add(w)
+        session.flush()
+        # the code is a token (looked up by its hash, unique, revoked at finish); the row keeps it only for showing
+        w.shown_code = tokens.issue(session, tokens.Purpose.JOIN_CODE, w.id, organisation_id=who.organisation_id,
+                                    alphabet=codes.ALPHABET, length=codes.LENGTH, now=now).token
+        audit.append(session, "workshop.create", organisation_id=who.organisation_id, actor_id=who.account_id,
+                     targets={"workshop": w.id})
+        return Created(_room(w), key)
 
 
 def _owned(session: Session, workshop_id: str, who: Principal, *, lock: bool = False) -> Workshop:
@@ -290,14 +288,16 @@ def find_open(factory: sessionmaker[Session], code: object, *, client: str, now:
     now = _now(now)
     ckey = client_key(client)
     _check_wait(factory, ckey, now)
-    normal = codes.normalise(code)
-    w = None
+    normal = codes.normalise(code)  # junk is never looked up
+    checked, w = tokens.Checked(tokens.Status.UNKNOWN), None
     if normal is not None:
         with factory() as session:
-            w = session.scalar(select(Workshop).where(Workshop.join_code == normal))
-    if w is None:
+            checked = tokens.check(session, tokens.Purpose.JOIN_CODE, normal, now=now)  # by the code's hash
+            if checked.record is not None:
+                w = session.get(Workshop, checked.record.subject_id)
+    if checked.status is tokens.Status.UNKNOWN:
         raise _fail(factory, ckey, now, "No workshop has this code. Check the code on the screen and try again.")
-    if w.status != "open":
+    if w is None or w.status != "open":  # revoked at finish (or past the code's year)
         raise _fail(factory, ckey, now, "This workshop has finished; its code no longer lets anyone join.")
     return _room(w)
 
@@ -498,6 +498,9 @@ def finish(factory: sessionmaker[Session], loaded: LoadedModule, workshop_id: st
     def apply(w: Workshop, at: datetime) -> None:
         w.status, w.finished_at, w.open_item, w.paused = "finished", at, None, False
         w.closed_json = json.dumps(sorted(set(_items_of(loaded))))
+        session = object_session(w)
+        assert session is not None
+        tokens.revoke_all(session, w.id, tokens.Purpose.JOIN_CODE, now=at)  # in the same transaction as the finish
 
     room_ = _change(factory, workshop_id, who, "workshop.finish", apply, now=now)
     with factory() as session:
