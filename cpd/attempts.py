@@ -419,54 +419,69 @@ def submit_answer(
     self-paced (the unique key on responses backs that up), while the item is open
     when a facilitator paces the room (the stored answer is updated in place).
     """
+    with transaction(factory) as session:
+        return submit_answer_in(session, loaded, attempt_id, item_id, response, certainty, behaviour=behaviour, now=now)
+
+
+def submit_answer_in(
+    session: Session,
+    loaded: LoadedModule,
+    attempt_id: str,
+    item_id: str,
+    response: Mapping[str, Any],
+    certainty: int | None = None,
+    *,
+    behaviour: Behaviour | None = None,
+    now: datetime | None = None,
+) -> tuple[ItemScore, AttemptState]:
+    """``submit_answer`` in the caller's write transaction: a live workshop checks its room there first."""
     now = _now(now)
     behaviour = behaviour or behaviour_of(loaded)
-    with transaction(factory) as session:
-        attempt = session.get(Attempt, attempt_id)
-        if attempt is None:
-            raise AttemptError("no such attempt")
-        if attempt.content_hash != loaded.content_hash:
-            raise AttemptError("this attempt was started on another version of the content")
-        state = _state(session, attempt)
-        if next_item(loaded, state, behaviour) != item_id:
-            raise OutOfOrder("This question has already been answered or is not the current one.")
-        earlier = state.answered(attempt.phase).get(item_id)
-        if earlier is not None and not behaviour.may_change(item_id):
-            raise OutOfOrder("This question has already been answered.")
-        item = loaded.item(item_id)
-        reason = incomplete(item, response)
-        if reason is not None:
-            raise InvalidInput([reason])
-        try:
-            score = score_item(item, response, certainty, module_cbm=loaded.module.delivery.certainty_based_marking)
-        except InvalidResponse as exc:
-            raise InvalidInput([str(exc)]) from None
-        values = dict(
-            answer_json=json.dumps(dict(response), sort_keys=True),
-            certainty=certainty if score.cbm_marks is not None else None,
-            cbm_marks=score.cbm_marks,
-            points=score.points,
-            max_points=score.max_points,
-            correct=score.correct,
-            submitted_at=now,
-            active_seconds=active_time(now - _previous_step(session, attempt), estimated_item_seconds(loaded)),
-        )
-        if earlier is not None:
-            row = session.scalars(select(Response).where(Response.attempt_id == attempt.id, Response.phase == attempt.phase,
-                                                         Response.item_id == item_id)).one()
-            for key, value in values.items():
-                setattr(row, key, value)
-        else:
-            session.add(Response(attempt_id=attempt.id, phase=attempt.phase, item_id=item_id, **values))
-        if behaviour.feedback_after_answer(attempt.phase):
-            attempt.feedback_pending = item_id  # until the learner presses Continue (``close_feedback``)
-        try:
-            session.flush()
-        except IntegrityError:
-            raise OutOfOrder("This question has already been answered.") from None
-        xapi_hooks.answer_saved(session, attempt, attempt.phase, item_id)
-        state = _finish_if_done(session, attempt, loaded, behaviour, now)
-        return score, state
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise AttemptError("no such attempt")
+    if attempt.content_hash != loaded.content_hash:
+        raise AttemptError("this attempt was started on another version of the content")
+    state = _state(session, attempt)
+    if next_item(loaded, state, behaviour) != item_id:
+        raise OutOfOrder("This question has already been answered or is not the current one.")
+    earlier = state.answered(attempt.phase).get(item_id)
+    if earlier is not None and not behaviour.may_change(item_id):
+        raise OutOfOrder("This question has already been answered.")
+    item = loaded.item(item_id)
+    reason = incomplete(item, response)
+    if reason is not None:
+        raise InvalidInput([reason])
+    try:
+        score = score_item(item, response, certainty, module_cbm=loaded.module.delivery.certainty_based_marking)
+    except InvalidResponse as exc:
+        raise InvalidInput([str(exc)]) from None
+    values = dict(
+        answer_json=json.dumps(dict(response), sort_keys=True),
+        certainty=certainty if score.cbm_marks is not None else None,
+        cbm_marks=score.cbm_marks,
+        points=score.points,
+        max_points=score.max_points,
+        correct=score.correct,
+        submitted_at=now,
+        active_seconds=active_time(now - _previous_step(session, attempt), estimated_item_seconds(loaded)),
+    )
+    if earlier is not None:
+        row = session.scalars(select(Response).where(Response.attempt_id == attempt.id, Response.phase == attempt.phase,
+                                                     Response.item_id == item_id)).one()
+        for key, value in values.items():
+            setattr(row, key, value)
+    else:
+        session.add(Response(attempt_id=attempt.id, phase=attempt.phase, item_id=item_id, **values))
+    if behaviour.feedback_after_answer(attempt.phase):
+        attempt.feedback_pending = item_id  # until the learner presses Continue (``close_feedback``)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise OutOfOrder("This question has already been answered.") from None
+    xapi_hooks.answer_saved(session, attempt, attempt.phase, item_id)
+    state = _finish_if_done(session, attempt, loaded, behaviour, now)
+    return score, state
 
 
 def close_feedback(factory: sessionmaker[Session], attempt_id: str, item_id: str) -> None:

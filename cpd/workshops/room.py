@@ -44,6 +44,7 @@ from cpd.workshops import codes
 PACINGS = ("facilitator", "self")
 DEVICE_TTL = timedelta(days=2)  # a seat's device token outlives the day of the workshop, not much more
 FAIL_WINDOW = timedelta(minutes=10)
+ANSWERS_CLOSED = "This question is closed: answers can no longer change."
 FAILS_ALLOWED = 10  # wrong codes (or personal numbers) per client in the window before it must wait
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _REG = re.compile(r"^[\w ./-]+$", re.UNICODE)
@@ -521,17 +522,34 @@ def behaviour_for(r: Room, loaded: LoadedModule) -> Behaviour:
 def answer(factory: sessionmaker[Session], loaded: LoadedModule, seat: Seat, item_id: str,
            response: Mapping[str, Any], certainty: int | None = None, *,
            now: datetime | None = None) -> attempts.AttemptState:
-    """Store (or change, while the item is open) a participant's answer as an ordinary attempt response."""
-    r = room(factory, seat.workshop_id)
-    if not r.is_open:
-        raise WorkshopError("This workshop has finished.")
-    if r.paused:
-        raise WorkshopError("The facilitator has paused the room; your answer was not taken. Try again when it resumes.")
-    try:
-        _, state = attempts.submit_answer(factory, loaded, seat.attempt_id, item_id, response, certainty,
-                                          behaviour=behaviour_for(r, loaded), now=now)
-    except attempts.OutOfOrder:
-        raise WorkshopError("This question is closed: answers can no longer change.") from None
+    """Store (or change, while the item is open) a participant's answer as an ordinary attempt response.
+
+    The room is read and the answer written in one transaction that holds the room's
+    row (``_owned`` locks it the same way for every facilitator control), so an answer
+    and a close arriving at the same instant are taken one after the other: the
+    answer lands before the close, or it sees the item closed and is refused. On
+    PostgreSQL that is ``SELECT ... FOR UPDATE``; SQLite's write transactions
+    (``BEGIN IMMEDIATE``) are one at a time already. The answer's time is read
+    after the room is held, so every stored answer is timed before the close.
+    """
+    with transaction(factory) as session:
+        q = select(Workshop).where(Workshop.id == seat.workshop_id)
+        if session.get_bind().dialect.name == "postgresql":
+            q = q.with_for_update()
+        w = session.scalar(q.execution_options(populate_existing=True))
+        if w is None:
+            raise WorkshopError("This workshop no longer exists.")
+        r = _room(w)
+        if not r.is_open:
+            raise WorkshopError("This workshop has finished.")
+        if r.paused:
+            raise WorkshopError("The facilitator has paused the room; your answer was not taken. "
+                                "Try again when it resumes.")
+        try:
+            _, state = attempts.submit_answer_in(session, loaded, seat.attempt_id, item_id, response, certainty,
+                                                 behaviour=behaviour_for(r, loaded), now=_now(now))
+        except attempts.OutOfOrder:
+            raise WorkshopError(ANSWERS_CLOSED) from None
     return state  # no counter moves: an answer redraws no phone, and the console and projector count on their own
 
 
