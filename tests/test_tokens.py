@@ -175,3 +175,49 @@ def test_a_revocation_is_seen_at_once_by_the_session_that_made_it(store):
         assert tokens.lookup(s, Purpose.SESSION, issued.token, now=T0) is not None
         tokens.revoke_all(s, "user-1", Purpose.SESSION, now=T0)
         assert tokens.lookup(s, Purpose.SESSION, issued.token, now=T0) is None
+
+
+# ---------------------------------------------------------------- short codes (workshop join codes)
+
+ALPHABET = "ACDEFHJKMNPRTUVWXY3479"
+
+
+def test_a_short_code_uses_the_callers_alphabet_and_is_stored_only_as_its_hash(store):
+    issued = _issue(store, Purpose.JOIN_CODE, "workshop-1", alphabet=ALPHABET, length=6)
+    assert len(issued.token) == 6 and set(issued.token) <= set(ALPHABET)
+    with store() as s:
+        row = s.scalars(select(Token).where(Token.id == issued.id)).one()
+    assert row.token_hash == tokens.hash_token(issued.token) and issued.token not in row.token_hash
+    assert _lookup(store, Purpose.JOIN_CODE, issued.token).subject_id == "workshop-1"
+    assert _lookup(store, Purpose.INVITE, issued.token) is None  # a code is only a code
+    long = _issue(store, Purpose.INVITE, "invitation-1")
+    assert len(long.token) >= 43  # every other purpose keeps its 256-bit tokens
+
+
+def test_a_short_code_must_not_be_too_short_or_from_a_tiny_alphabet(store):
+    with transaction(store) as s:
+        with pytest.raises(tokens.TokenError, match="6 to 200"):
+            tokens.issue(s, Purpose.JOIN_CODE, "w", alphabet=ALPHABET, length=4)
+        with pytest.raises(tokens.TokenError, match="distinct printable"):
+            tokens.issue(s, Purpose.JOIN_CODE, "w", alphabet="0123456789", length=6)
+        with pytest.raises(tokens.TokenError, match="distinct printable"):
+            tokens.issue(s, Purpose.JOIN_CODE, "w", alphabet=ALPHABET[:-1] + "A", length=6)
+        with pytest.raises(tokens.TokenError, match="both"):
+            tokens.issue(s, Purpose.JOIN_CODE, "w", alphabet=ALPHABET)
+
+
+def test_a_taken_short_code_is_replaced_without_undoing_the_callers_work(store, monkeypatch):
+    first = _issue(store, Purpose.JOIN_CODE, "workshop-1", alphabet=ALPHABET, length=6)
+    with transaction(store) as s:
+        tokens.revoke_all(s, "workshop-1", Purpose.JOIN_CODE, now=T0)  # revoked codes are not handed out again either
+    offered = iter([first.token, first.token, "KMNPRT"])
+    monkeypatch.setattr(tokens, "short_code", lambda alphabet, length: next(offered))
+    with transaction(store) as s:
+        before = tokens.issue(s, Purpose.INVITE, "invitation-1", now=T0)  # work done earlier in the same transaction
+        second = tokens.issue(s, Purpose.JOIN_CODE, "workshop-2", alphabet=ALPHABET, length=6, now=T0)
+    assert second.token == "KMNPRT"
+    assert _lookup(store, Purpose.INVITE, before.token) is not None
+    assert _lookup(store, Purpose.JOIN_CODE, "KMNPRT").subject_id == "workshop-2"
+    monkeypatch.setattr(tokens, "short_code", lambda alphabet, length: "KMNPRT")
+    with pytest.raises(tokens.TokenError, match="no free short code"), transaction(store) as s:
+        tokens.issue(s, Purpose.JOIN_CODE, "workshop-3", alphabet=ALPHABET, length=6, now=T0)
