@@ -149,7 +149,8 @@ async def phone(i: int, server: rc.Server, code: str | None, version_path: str, 
                     if comp is None:
                         res.errors.append(f"phone {i}: no poller on the page")
                         return
-                    render = await tab.run({comp.proto.id: ("json_value", json.dumps(v))})
+                    render = await tab.run({comp.proto.id: ("json_value", json.dumps(v))},
+                                           fragment_id=comp.fragment_id)
                     seen = _version(render) or v
                     if clock.revealed is not None and not got_reveal and any(
                             t.startswith(("Right", "Not right", "Partly right")) for t in render.texts):

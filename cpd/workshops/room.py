@@ -532,6 +532,17 @@ def answer(factory: sessionmaker[Session], loaded: LoadedModule, seat: Seat, ite
     return state  # no counter moves: an answer redraws no phone, and the console and projector count on their own
 
 
+def answer_of(factory: sessionmaker[Session], seat: Seat, item_id: str) -> attempts.Answer | None:
+    """The participant's own stored answer to one item (one indexed read), for their phone only."""
+    with factory() as session:
+        r = session.scalar(select(Response).where(Response.attempt_id == seat.attempt_id, Response.item_id == item_id,
+                                                  Response.phase == "cases"))
+        if r is None:
+            return None
+        return attempts.Answer(r.phase, r.item_id, json.loads(r.answer_json), r.certainty, r.points, r.max_points,
+                               r.correct, r.cbm_marks, r.active_seconds)
+
+
 def my_answer(factory: sessionmaker[Session], seat: Seat, item_id: str) -> dict[str, Any] | None:
     with factory() as session:
         row = session.scalar(select(Response.answer_json).where(Response.attempt_id == seat.attempt_id,
