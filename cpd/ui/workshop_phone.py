@@ -68,6 +68,7 @@ def page() -> None:
         _join()
         return
     r = poll.fresh_room(resources.store(), seat.workshop_id)  # a page load reads the room now; the area shares it
+    _seed(seat)  # here, at the page load (spread over the joins), not in the room's redraw when a question opens
     st.title(r.title)
     st.caption(f"You are seated as: {seat.shown_name}")
     number = st.session_state.get(NUMBER)
@@ -102,10 +103,7 @@ def room_area(seat: Seat) -> None:
         _self_paced(r, seat, loaded)
         return
     if r.open_item is None:
-        stage = stage_of(loaded, r.stage_id)
-        if stage is not None:
-            st.subheader(stage.title)
-            st.markdown(stage.narrative)
+        _stage(loaded, r.stage_id)
         st.info("Waiting for the facilitator to open a question…", icon=":material/hourglass_top:")
         return
     _question(r, seat, loaded, r.open_item)
@@ -140,11 +138,16 @@ def public_view(loaded: LoadedModule, item_id: str, seed: int) -> PublicItem:
     return view
 
 
-def _question(r: Room, seat: Seat, loaded: LoadedModule, item_id: str) -> None:
-    stage = stage_of(loaded, r.stage_id)
+def _stage(loaded: LoadedModule, stage_id: str | None) -> None:
+    """The stage's title and narrative (our own validated content) as one element: every element is a
+    message to every phone when the room changes."""
+    stage = stage_of(loaded, stage_id)
     if stage is not None:
-        st.subheader(stage.title)
-        st.markdown(stage.narrative)
+        st.markdown(f"### {stage.title}\n\n{stage.narrative}")
+
+
+def _question(r: Room, seat: Seat, loaded: LoadedModule, item_id: str) -> None:
+    _stage(loaded, r.stage_id)
     item = loaded.item(item_id)
     if item_id in r.revealed:
         answer = room.answer_of(resources.store(), seat, item_id)
@@ -152,7 +155,7 @@ def _question(r: Room, seat: Seat, loaded: LoadedModule, item_id: str) -> None:
         if answer is None:
             st.info("You did not answer this question. The room discusses the answer now.")
         else:
-            show_feedback(feedback(loaded, item, answer))
+            show_feedback(feedback(loaded, item, answer), compact=True)
         return
     if item_id in r.closed:
         st.markdown(f"**{item.stem}**")

@@ -533,14 +533,16 @@ def answer(factory: sessionmaker[Session], loaded: LoadedModule, seat: Seat, ite
 
 
 def answer_of(factory: sessionmaker[Session], seat: Seat, item_id: str) -> attempts.Answer | None:
-    """The participant's own stored answer to one item (one indexed read), for their phone only."""
+    """The participant's own stored answer to one item, for their phone only: one indexed read of plain
+    columns (every phone asks when the room redraws, so no ORM objects are built)."""
     with factory() as session:
-        r = session.scalar(select(Response).where(Response.attempt_id == seat.attempt_id, Response.item_id == item_id,
-                                                  Response.phase == "cases"))
-        if r is None:
-            return None
-        return attempts.Answer(r.phase, r.item_id, json.loads(r.answer_json), r.certainty, r.points, r.max_points,
-                               r.correct, r.cbm_marks, r.active_seconds)
+        row = session.execute(select(Response.answer_json, Response.certainty, Response.points, Response.max_points,
+                                     Response.correct, Response.cbm_marks, Response.active_seconds)
+                              .where(Response.attempt_id == seat.attempt_id, Response.phase == "cases",
+                                     Response.item_id == item_id)).first()
+    if row is None:
+        return None
+    return attempts.Answer("cases", item_id, json.loads(row[0]), *row[1:])
 
 
 def my_answer(factory: sessionmaker[Session], seat: Seat, item_id: str) -> dict[str, Any] | None:
