@@ -57,12 +57,14 @@ def app_env(data_dir: Path, database_url: str | None, key_file: Path, **extra: s
 class App:
     """One replica: ``streamlit run app.py`` on its own port."""
 
-    def __init__(self, env: dict[str, str], log: Path, port: int | None = None, user: str | None = None):
+    def __init__(self, env: dict[str, str], log: Path, port: int | None = None, user: str | None = None,
+                 script: Path | None = None):
         self.env, self.log_path, self.port, self.user = env, log, port or free_port(), user
+        self.script = script or ROOT / "app.py"  # the load bench also serves its bare page this way
         self.proc: subprocess.Popen | None = None
 
     def start(self, wait: bool = True) -> App:
-        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
+        cmd = [sys.executable, "-m", "streamlit", "run", str(self.script), "--server.port", str(self.port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
                "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"]
         if self.user:
