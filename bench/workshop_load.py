@@ -131,6 +131,13 @@ class Results:
     wall_s: float = 0.0
     stored: int | None = None  # answer rows in the database for the opened item
     driver_cpu_s: float = 0.0  # this load generator's own CPU (it shares the machine)
+    machine_busy_s: float = 0.0  # every process's CPU on the machine over the run (/proc/stat): shows other load
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (all cores, everything but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
 class CookieTab(rc.Tab):
@@ -289,7 +296,7 @@ async def run_room(server: Servers, n: int, join_s: float, *, bare: bool, store=
         created = room.create(store, loaded, who, title="Load", held_on="2026-12-02", venue="Bench Hall", cpd_hours=1)
         r = created.room
         code, version_path = r.join_code, f"/api/workshops/{r.id}/version"
-    c0, t0, d0 = server.cpu(), time.monotonic(), time.process_time()
+    c0, t0, d0, m0 = server.cpu(), time.monotonic(), time.process_time(), _machine_busy_s()
     tasks = [asyncio.create_task(phone(i, server, code, version_path, t0 + join_s * i / n, clock, res,
                                        random.Random(rng.random()), bare)) for i in range(n)]
     rss = [0.0] * len(server.pids)
@@ -318,6 +325,7 @@ async def run_room(server: Servers, n: int, join_s: float, *, bare: bool, store=
     res.rss_mb = peak()
     res.wall_s = time.monotonic() - t0
     res.driver_cpu_s = time.process_time() - d0
+    res.machine_busy_s = _machine_busy_s() - m0
     if not bare:
         assert r is not None
         res.stored = _stored(store, r.id, "q-source")
@@ -488,7 +496,10 @@ async def main_async(n: int, join_s: float, keep_logs: bool, k: int, pg_url: str
           f"peak RSS {_per_process(live.rss_mb, 'MB', '{:.0f}')}; errors {errors}")
     if per:
         print(f"  websocket sessions per replica (nginx access log): {per['sessions']}")
-    print(f"  load generator's own CPU (same machine): {live.driver_cpu_s:.1f} s")
+    other = live.machine_busy_s - sum(live.cpu_s) - live.driver_cpu_s
+    print(f"  load generator's own CPU (same machine): {live.driver_cpu_s:.1f} s; everything else on the machine "
+          f"(other processes, nginx, PostgreSQL): {other:.1f} CPU s over the same {live.wall_s:.0f} s "
+          f"({os.cpu_count()} cores)")
     for e in live.errors[:10]:
         print(f"    {e}")
     print(f"bare page (bench/bare_workshop_app.py), same phones and profile: answer p50 {pct(floor.answer_ms, 50):.0f} ms, "
