@@ -209,8 +209,13 @@ class Tab:
     async def __aexit__(self, *exc) -> None:
         await self.ws.close()
 
-    async def run(self, set_values: dict[str, tuple[str, object]] | None = None, trigger: Widget | None = None) -> Render:
-        """Send one rerun_script (what a click sends) and read until the app is idle again."""
+    async def run(self, set_values: dict[str, tuple[str, object]] | None = None, trigger: Widget | None = None,
+                  fragment_id: str = "") -> Render:
+        """Send one rerun_script (what a click sends) and read until the app is idle again.
+
+        ``fragment_id``: a value change of a widget inside an ``st.fragment`` (the browser then
+        asks for that fragment's rerun only, as it does for a click on a button inside one).
+        """
         self.values.update(set_values or {})
         msg = BackMsg()
         cs = msg.rerun_script
@@ -222,6 +227,8 @@ class Tab:
         cs.context_info.url = f"http://127.0.0.1:{self.server.port}/" + (f"?{self.query_string}" if self.query_string else "")
         if trigger is not None and trigger.fragment_id:
             cs.fragment_id = trigger.fragment_id
+        elif fragment_id:
+            cs.fragment_id = fragment_id
         live = {w.proto.id for w in self.last.widgets}
         for wid, (fld, val) in self.values.items():
             if wid in live or not self.last.widgets:

@@ -67,3 +67,29 @@ def test_component_pages_may_be_framed_by_our_own_pages_only(store):
     assert resp.headers["x-frame-options"] == "SAMEORIGIN"
     other = http.get(version_url("x"))
     assert other.headers["x-frame-options"] == "DENY"
+
+
+def test_phones_on_one_version_share_one_read_of_the_room_row(store, mini, monkeypatch):
+    """300 phones redrawing for the same version read the room once per process; a newer version reads again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    poll.forget()
+    fac = person(store, "fac@soc.example", "facilitator")
+    r = room.create(store, mini, fac, title="W", held_on="2026-12-02", venue="V", cpd_hours=1).room
+    reads = []
+    real = room.room
+    monkeypatch.setattr(room, "room", lambda f, w: reads.append(w) or real(f, w))
+    with ThreadPoolExecutor(8) as pool:  # redraws run on several threads of one process at once
+        seen = list(pool.map(lambda _: poll.cached_room(store, r.id, at_least=r.version), range(300)))
+    assert len(reads) == 1 and {x.version for x in seen} == {r.version} and seen[0].open_item is None
+
+    room.open_item(store, mini, r.id, "q-source", fac)
+    assert poll.cached_room(store, r.id, at_least=r.version).open_item is None and len(reads) == 1  # poller not there yet
+    with ThreadPoolExecutor(8) as pool:
+        seen = list(pool.map(lambda _: poll.cached_room(store, r.id, at_least=r.version + 1), range(300)))
+    assert len(reads) == 2 and {x.open_item for x in seen} == {"q-source"}
+
+    room.close_item(store, r.id, fac)
+    assert poll.fresh_room(store, r.id).closed == {"q-source"}  # a page load reads now...
+    old = poll.cached_room(store, r.id, at_least=r.version + 1)
+    assert old.closed == {"q-source"} and len(reads) == 3  # ...and the redraws after it share that read

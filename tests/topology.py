@@ -57,12 +57,14 @@ def app_env(data_dir: Path, database_url: str | None, key_file: Path, **extra: s
 class App:
     """One replica: ``streamlit run app.py`` on its own port."""
 
-    def __init__(self, env: dict[str, str], log: Path, port: int | None = None, user: str | None = None):
+    def __init__(self, env: dict[str, str], log: Path, port: int | None = None, user: str | None = None,
+                 script: Path | None = None):
         self.env, self.log_path, self.port, self.user = env, log, port or free_port(), user
+        self.script = script or ROOT / "app.py"  # the load bench also serves its bare page this way
         self.proc: subprocess.Popen | None = None
 
     def start(self, wait: bool = True) -> App:
-        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
+        cmd = [sys.executable, "-m", "streamlit", "run", str(self.script), "--server.port", str(self.port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
                "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"]
         if self.user:
@@ -122,7 +124,9 @@ def render_proxy_conf(listen: str, upstreams: list[int], access_log: Path) -> st
 class Proxy:
     """nginx in the foreground with a throw-away prefix, serving the repo's proxy file."""
 
-    def __init__(self, workdir: Path, upstreams: list[int]):
+    def __init__(self, workdir: Path, upstreams: list[int], connections: int = 1024):
+        """``connections``: nginx's worker_connections; each browser holds two (page or websocket, and its
+        polls) and nginx one more per browser towards the replica, so a 600-phone room needs about 2,400."""
         self.dir, self.port = workdir, free_port()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.access_log = self.dir / "access.log"
@@ -130,7 +134,7 @@ class Proxy:
         user = "user root;\n" if os.geteuid() == 0 else ""  # workers must reach the temp folders below
         (self.dir / "nginx.conf").write_text(
             f"{user}worker_processes 1;\npid {self.dir}/nginx.pid;\nerror_log {self.dir}/error.log;\n"
-            "events { worker_connections 1024; }\n"
+            f"worker_rlimit_nofile {2 * connections};\nevents {{ worker_connections {connections}; }}\n"
             f"http {{\n client_body_temp_path {self.dir}/body;\n proxy_temp_path {self.dir}/proxy;\n"
             f" fastcgi_temp_path {self.dir}/fcgi;\n uwsgi_temp_path {self.dir}/uwsgi;\n scgi_temp_path {self.dir}/scgi;\n"
             f" include {self.dir}/cpd.conf;\n}}\n")

@@ -15,7 +15,9 @@ def reference_markdown(ref: Reference) -> str:
     return f"{ref.authors} ({ref.year}). *{ref.title}*. {ref.journal}. {locator} — evidence: **{ref.strength.label}**"
 
 
-def show_feedback(fb: Feedback) -> None:
+def show_feedback(fb: Feedback, *, compact: bool = False) -> None:
+    """``compact``: the verdict, then everything else as one Markdown element (a workshop phone: the whole room
+    redraws at the reveal, and every element is one more message to every phone)."""
     pts = f"{fb.points:g} of {fb.max_points:g} point{'s' if fb.max_points != 1 else ''}"
     if fb.correct:
         st.success(f"Right: {pts}.", icon=":material/check_circle:")
@@ -23,8 +25,10 @@ def show_feedback(fb: Feedback) -> None:
         st.warning(f"Partly right: {pts}.", icon=":material/rule:")
     else:
         st.error(f"Not right: {pts}.", icon=":material/cancel:")
+    blocks: list[str] = []
+    show = blocks.append if compact else st.markdown
     if fb.cbm_marks is not None and fb.certainty is not None:
-        st.markdown(f"Certainty: {CERTAINTY_LABELS[fb.certainty]} → certainty-based mark **{fb.cbm_marks:+.3g}**.")
+        show(f"Certainty: {CERTAINTY_LABELS[fb.certainty]} → certainty-based mark **{fb.cbm_marks:+.3g}**.")
     for part in fb.parts:
         if part.chosen is not None:  # a part answered by a choice of its own (a matrix row)
             verdict = "✔ Right:" if part.is_correct else "✘ Not right:"
@@ -39,10 +43,18 @@ def show_feedback(fb: Feedback) -> None:
             else:
                 verdict = "➜ The right answer"
             line = f"{verdict}: **{part.text}**"
-        st.markdown(f"{line}  \n{part.rationale}")
+        show(f"{line}  \n{part.rationale}")
     if fb.general:
-        st.info(fb.general)
+        if compact:
+            blocks.append(f"> {fb.general}")
+        else:
+            st.info(fb.general)
     if fb.references:
-        st.markdown("**Evidence**")
-        for ref in fb.references:
-            st.markdown(f"- {reference_markdown(ref)}")
+        if compact:
+            blocks.append("**Evidence**\n\n" + "\n".join(f"- {reference_markdown(ref)}" for ref in fb.references))
+        else:
+            st.markdown("**Evidence**")
+            for ref in fb.references:
+                st.markdown(f"- {reference_markdown(ref)}")
+    if blocks:
+        st.markdown("\n\n".join(blocks))

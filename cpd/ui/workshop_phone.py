@@ -3,27 +3,33 @@
 The seat comes back after a reload, a sleep or a server restart from the device
 token in the URL (``?w=``); on another phone, from the code, the name and the
 personal number shown at join. The page never shows counts, other people's
-answers or the key before the facilitator reveals; it reruns only when the
-room's version changes (``workshop_common.follow_room``). ``?k=`` opens the
-projector view of the workshop whose unguessable projector link it is.
+answers or the key before the facilitator reveals. Only its room area (an
+``st.fragment``: the question, the waiting screen, the feedback) redraws, and only
+when the room's version changes (``workshop_common.follow_room``); joins and
+answers do not move that version, so they redraw no phone. An answer click reruns
+the area alone and writes one answer. ``?k=`` opens the projector view of the
+workshop whose unguessable projector link it is.
 """
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from cpd import attempts
 from cpd.content.loader import LoadedModule
 from cpd.learners import PROFESSIONS
-from cpd.presentation import feedback, public_item
+from cpd.presentation import PublicItem, feedback, public_item
 from cpd.ui import resources
 from cpd.ui.feedback_view import show_feedback
 from cpd.ui.item_forms.form import item_form
 from cpd.ui.workshop_common import follow_room, projector, stage_of
-from cpd.workshops import room
+from cpd.workshops import poll, room
 from cpd.workshops.room import Room, Seat, WorkshopError
 
-SEAT, NUMBER, TOKEN = "ws_seat", "ws_number", "ws_token"
+SEAT, NUMBER, TOKEN, SEED = "ws_seat", "ws_number", "ws_token", "ws_seed"
 
 
 def _client() -> str:
@@ -61,68 +67,116 @@ def page() -> None:
     if seat is None:
         _join()
         return
-    r = room.room(resources.store(), seat.workshop_id)
-    loaded = resources.module_of(r.content_hash)
+    r = poll.fresh_room(resources.store(), seat.workshop_id)  # a page load reads the room now; the area shares it
+    _seed(seat)  # here, at the page load (spread over the joins), not in the room's redraw when a question opens
     st.title(r.title)
     st.caption(f"You are seated as: {seat.shown_name}")
     number = st.session_state.get(NUMBER)
     if number:
         st.info(f"Your personal number is {number}. Keep it: with the code and your name it brings you back "
                 "on another phone.")
+    room_area(seat)
+
+
+def _poll_key(seat: Seat) -> str:
+    return f"room-poll-{seat.workshop_id[:8]}"
+
+
+@st.fragment
+def room_area(seat: Seat) -> None:
+    """Everything that follows the room: redrawn alone (not the whole page) when the poller sees a new version.
+
+    The room row comes from the process's shared copy (``poll.cached_room``): 300 phones on a
+    version read it once. An answer click reruns only this area, too.
+    """
+    seen = st.session_state.get(_poll_key(seat))
+    r = poll.cached_room(resources.store(), seat.workshop_id, at_least=seen if isinstance(seen, int) else None)
     if r.status != "open":
         _finished(seat)
         return
-    follow_room(r)
+    follow_room(r, key=_poll_key(seat))
     if r.paused:
         st.warning("The facilitator has paused the room. Please wait.", icon=":material/pause_circle:")
         return
+    loaded = resources.module_of(r.content_hash)
     if r.pacing == "self":
         _self_paced(r, seat, loaded)
         return
     if r.open_item is None:
-        stage = stage_of(loaded, r.stage_id)
-        if stage is not None:
-            st.subheader(stage.title)
-            st.markdown(stage.narrative)
+        _stage(loaded, r.stage_id)
         st.info("Waiting for the facilitator to open a question…", icon=":material/hourglass_top:")
         return
     _question(r, seat, loaded, r.open_item)
 
 
-def _question(r: Room, seat: Seat, loaded: LoadedModule, item_id: str) -> None:
-    stage = stage_of(loaded, r.stage_id)
+def _seed(seat: Seat) -> int:
+    """The attempt's option order: read once a session (it never changes), not on every redraw."""
+    held = st.session_state.get(SEED)
+    if held is None or held[0] != seat.attempt_id:
+        held = (seat.attempt_id, attempts.load_state(resources.store(), seat.attempt_id).shuffle_seed)
+        st.session_state[SEED] = held
+    return int(held[1])
+
+
+_views: dict[tuple[str, str, int], PublicItem] = {}
+_views_lock = threading.Lock()
+
+
+def public_view(loaded: LoadedModule, item_id: str, seed: int) -> PublicItem:
+    """The item as a phone shows it, made once per process per (content, item, option order), not once per phone.
+
+    Without shuffled options every attempt sees one order, so one view serves the whole room.
+    """
+    key = (loaded.content_hash, item_id, seed if loaded.module.delivery.shuffle_options else 0)
+    view = _views.get(key)
+    if view is None:
+        view = public_item(loaded, loaded.item(item_id), seed)
+        with _views_lock:
+            if len(_views) > 5_000:
+                _views.clear()
+            _views[key] = view
+    return view
+
+
+def _stage(loaded: LoadedModule, stage_id: str | None) -> None:
+    """The stage's title and narrative (our own validated content) as one element: every element is a
+    message to every phone when the room changes."""
+    stage = stage_of(loaded, stage_id)
     if stage is not None:
-        st.subheader(stage.title)
-        st.markdown(stage.narrative)
-    state = attempts.load_state(resources.store(), seat.attempt_id)
+        st.markdown(f"### {stage.title}\n\n{stage.narrative}")
+
+
+def _question(r: Room, seat: Seat, loaded: LoadedModule, item_id: str) -> None:
+    _stage(loaded, r.stage_id)
     item = loaded.item(item_id)
     if item_id in r.revealed:
-        answer = state.answered("cases").get(item_id)
+        answer = room.answer_of(resources.store(), seat, item_id)
         st.markdown(f"**{item.stem}**")
         if answer is None:
             st.info("You did not answer this question. The room discusses the answer now.")
         else:
-            show_feedback(feedback(loaded, item, answer))
+            show_feedback(feedback(loaded, item, answer), compact=True)
         return
     if item_id in r.closed:
         st.markdown(f"**{item.stem}**")
         st.info("Answers are closed. Waiting for the facilitator to reveal the answer…", icon=":material/lock:")
         return
-    view = public_item(loaded, item, state.shuffle_seed)
+    view = public_view(loaded, item_id, _seed(seat))
     saved = st.empty()  # above the form, filled after it: one run per answer, no st.rerun
     submitted = item_form(view, key=f"ws-{seat.participant_id[:8]}-{item_id}")
-    given = state.answered("cases").get(item_id)
+    given = None
     if submitted is not None:
         response, certainty = submitted
         try:
-            new_state = room.answer(resources.store(), loaded, seat, item_id, response, certainty)
+            given = room.answer(resources.store(), loaded, seat, item_id, response, certainty).answered(
+                "cases").get(item_id)
         except attempts.InvalidInput as exc:
             for msg in exc.messages:
                 st.error(msg[0].upper() + msg[1:] + ".")
         except WorkshopError as exc:
             st.warning(str(exc))
-        else:
-            given = new_state.answered("cases").get(item_id)
+    if given is None:
+        given = room.answer_of(resources.store(), seat, item_id)
     if given is not None:
         saved.success(f"Your answer is saved: {_describe(view.view, given.response)}. "
                       "You can change it until the facilitator closes the question.")
@@ -146,15 +200,17 @@ def _self_paced(r: Room, seat: Seat, loaded: LoadedModule) -> None:
     if item_id is None:
         st.success("You have answered every question. Thank you.")
         return
-    item = loaded.item(item_id)
-    submitted = item_form(public_item(loaded, item, state.shuffle_seed), key=f"ws-self-{item_id}")
+    submitted = item_form(public_view(loaded, item_id, state.shuffle_seed), key=f"ws-self-{item_id}")
     if submitted is not None:
         try:
             room.answer(resources.store(), loaded, seat, item_id, *submitted)
         except (attempts.InvalidInput, WorkshopError) as exc:
             st.warning(str(exc))
             return
-        st.rerun()
+        try:
+            st.rerun(scope="fragment")  # the next question: this area only
+        except StreamlitAPIException:  # the area ran inside a whole-page run (a page load, a test)
+            st.rerun()
 
 
 def _finished(seat: Seat) -> None:

@@ -553,6 +553,19 @@ def answer(factory: sessionmaker[Session], loaded: LoadedModule, seat: Seat, ite
     return state  # no counter moves: an answer redraws no phone, and the console and projector count on their own
 
 
+def answer_of(factory: sessionmaker[Session], seat: Seat, item_id: str) -> attempts.Answer | None:
+    """The participant's own stored answer to one item, for their phone only: one indexed read of plain
+    columns (every phone asks when the room redraws, so no ORM objects are built)."""
+    with factory() as session:
+        row = session.execute(select(Response.answer_json, Response.certainty, Response.points, Response.max_points,
+                                     Response.correct, Response.cbm_marks, Response.active_seconds)
+                              .where(Response.attempt_id == seat.attempt_id, Response.phase == "cases",
+                                     Response.item_id == item_id)).first()
+    if row is None:
+        return None
+    return attempts.Answer("cases", item_id, json.loads(row[0]), *row[1:])
+
+
 def my_answer(factory: sessionmaker[Session], seat: Seat, item_id: str) -> dict[str, Any] | None:
     with factory() as session:
         row = session.scalar(select(Response.answer_json).where(Response.attempt_id == seat.attempt_id,
