@@ -10,8 +10,6 @@ request page and the list: no serious or critical violation.
 from __future__ import annotations
 
 import re
-import time
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -59,17 +57,6 @@ def learner(app_url, store) -> dict[str, str]:
     return {"certificate_id": cert.id, "open_attempt": begun.attempt_id}
 
 
-def _mail_to(smtp, to: str, subject: str, timeout: float = 20.0) -> EmailMessage:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [m for m in smtp.messages() if m["To"] == to and m["Subject"] == subject]
-        if found:
-            return found[-1]
-        time.sleep(0.1)
-    raise AssertionError(f"no message {subject!r} to {to} within {timeout} s; received: "
-                         f"{[(m['To'], m['Subject']) for m in smtp.messages()]}")
-
-
 def _serious(page: Page) -> list[tuple[str, str, list]]:
     return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:4]) for v in axe_violations(page)
             if v["impact"] in ("serious", "critical")]
@@ -94,7 +81,7 @@ def test_a_learner_finds_their_attempts_and_certificate_by_e_mail_and_continues_
     expect(main.get_by_text("a sign-in link is on its way to it")).to_be_visible()
 
     # 2. the link as the learner receives it, delivered by the app's own outbox worker
-    mail = _mail_to(app_smtp, EMAIL, SUBJECT)
+    mail = app_smtp.wait_for_message(EMAIL, subject=SUBJECT)
     text = mail.get_body(preferencelist=("plain",)).get_content()
     found = re.search(rf"{re.escape(app_url)}/my-attempts\?access=[\w-]+", text)
     assert found, text
