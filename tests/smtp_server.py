@@ -175,3 +175,21 @@ class LocalSmtp:
                 raise AssertionError(f"{len(self.messages())} message(s) arrived within {timeout} s, expected {count}")
             time.sleep(0.02)
         return self.messages()
+
+    def wait_for_message(self, to: str, *, subject: str | None = None, containing: str | None = None,
+                         timeout: float = 30.0) -> EmailMessage:
+        """The newest message to ``to`` (with this subject, and this text in its plain body), once it has arrived."""
+        def matches(m: EmailMessage) -> bool:
+            if m["To"] != to or (subject is not None and m["Subject"] != subject):
+                return False
+            return containing is None or containing in m.get_body(preferencelist=("plain",)).get_content()
+
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in self.messages() if matches(m)]
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no message to {to} (subject {subject!r}, containing {containing!r}) within "
+                                     f"{timeout} s; received: {[(m['To'], m['Subject']) for m in self.messages()]}")
+            time.sleep(0.05)

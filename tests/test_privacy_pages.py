@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from mini_answers import LEARNER, RIGHT, finish
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
@@ -72,3 +73,52 @@ def test_a_learner_downloads_their_own_data_from_the_results_page(app_env, mini)
     assert buttons, [b.proto.label for b in at.get("download_button")]
     data = json.loads(export_json(app_env, learner_id))
     assert data["learner_records"][0]["email"] == LEARNER["email"] and data["attempts"][0]["id"] == state.attempt_id
+
+
+def _privacy_script():
+    from cpd.ui.privacy import page
+
+    page()
+
+
+def test_the_privacy_notice_states_the_find_my_attempts_link_lifetimes_and_the_request_log(app_env):  # noqa: F811
+    at = AppTest.from_function(_privacy_script, default_timeout=30).run()
+    assert not at.exception
+    kept = next(m.value for m in at.markdown if "find my attempts" in m.value and "one-way hash" in m.value)
+    assert "work for **30 minutes**, once" in kept
+    assert "stays open for at most **4 hours**, and closes after **1 hour** without use" in kept
+    assert ("the e-mail address typed and your network (IP) address, each stored only as a one-way hash (never in "
+            "clear), with the time") in kept
+    assert "At most 3 requests per e-mail address and 10 per network address are accepted in any 1 hour" in kept
+    assert "A request is kept for **1 hour**; after that it is deleted the next time anyone asks for a link." in kept
+    assert any("[Find my attempts and certificates](my-attempts)" in m.value for m in at.markdown)
+
+
+def test_what_the_privacy_notice_says_about_link_requests_is_what_the_engine_does(store, mini):
+    """The notice's figures, read back from its text, hold: the throttle, the hashing and the deletion after the window."""
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    from cpd.accounts import learner_access
+    from cpd.storage.tables import LearnerLinkRequest
+    from cpd.ui.privacy import find_my_attempts_text
+
+    said = find_my_attempts_text()
+    per_address = int(re.search(r"At most (\d+) requests per e-mail address", said).group(1))
+    kept_hours = int(re.search(r"A request is kept for \*\*(\d+) hours?\*\*", said).group(1))
+    finish(store, mini, RIGHT)
+    now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    for i in range(per_address):
+        learner_access.request_link(store, LEARNER["email"], client=f"198.51.100.{i}", public_url="https://x.example",
+                                    now=now)
+    with pytest.raises(learner_access.Throttled):
+        learner_access.request_link(store, LEARNER["email"], client="198.51.100.99", public_url="https://x.example",
+                                    now=now + timedelta(hours=kept_hours) - timedelta(seconds=1))
+    with store() as s:
+        keys = s.scalars(select(LearnerLinkRequest.key)).all()
+    assert len(keys) == 2 * per_address and all(re.fullmatch(r"[0-9a-f]{64}", k) for k in keys)
+    assert not any(LEARNER["email"] in k or "198.51.100" in k for k in keys)
+    learner_access.request_link(store, "someone.else@example.org", client="203.0.113.7", public_url="https://x.example",
+                                now=now + timedelta(hours=kept_hours, seconds=1))
+    with store() as s:
+        assert len(s.scalars(select(LearnerLinkRequest.key)).all()) == 2  # only the new request's two hashes

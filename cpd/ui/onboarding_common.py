@@ -16,11 +16,17 @@ def is_manager(who: Principal | None) -> bool:
 # (react-aria spin buttons) about 18 x 20 px as Streamlit draws them; each gets at least 24 x 24 px here.
 # The filter chips on the dashboard are ``st.pills`` buttons (over 24 px tall), not a multiselect whose
 # chosen-value remove buttons are tiny; a chosen pill's label is drawn in the theme's red on pink (3.8:1), so it
-# gets a darker red (6.7:1, WCAG 1.4.3).
+# gets a darker red (6.7:1, WCAG 1.4.3). Where a multiselect is needed (people on the Assignments page), each
+# chosen person's remove button (about 15 x 7 px as drawn) and the open-list arrow (22 px tall) get 24 x 24 px too.
 TARGET_SIZE_STYLE = """<style>
 [data-testid="stDateInput"] [role="spinbutton"] {
   display: inline-flex; align-items: center; justify-content: center; min-width: 24px; min-height: 24px;
 }
+[data-testid="stMultiSelect"] [data-tag] button[aria-label^="Remove"] {
+  display: inline-flex; align-items: center; justify-content: center; min-width: 24px; min-height: 24px;
+  padding: 0; margin-left: 2px;
+}
+[data-testid="stMultiSelect"] button[aria-haspopup="listbox"] { min-height: 24px; }
 .cpd-status-table { overflow-x: auto; max-width: 100%; }
 .cpd-status-table:focus { outline: 2px solid currentColor; outline-offset: 2px; }
 .cpd-status-table table { border-collapse: collapse; font-size: 0.875rem; }

@@ -48,8 +48,22 @@ def app_data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(app_data_dir) -> str:
-    """`streamlit run app.py` on the fixture module `mini`, with its own empty data dir."""
+def app_smtp(tmp_path_factory):
+    """The SMTP server the served app's outbox worker delivers to (aiosmtpd, ``tests/smtp_server.py``).
+
+    Tests read what a learner or manager received with ``app_smtp.messages()`` (filter by recipient: the
+    served app is shared by every browser test).
+    """
+    from smtp_server import LocalSmtp  # tests/smtp_server.py (tests/ is on sys.path through tests/conftest.py)
+
+    server = LocalSmtp(tmp_path_factory.mktemp("smtp")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir, app_smtp) -> str:
+    """`streamlit run app.py` on the fixture module `mini`, with its own empty data dir, mailing to ``app_smtp``."""
     port = _free_port()
     url = f"http://localhost:{port}"
     data_dir = app_data_dir
@@ -60,6 +74,9 @@ def app_url(app_data_dir) -> str:
         "CPD_MODULE_ID": "mini",
         "CPD_DATA_DIR": str(data_dir),
         "CPD_PUBLIC_URL": url,
+        "CPD_SMTP_URL": app_smtp.url,
+        "CPD_MAIL_FROM": "Reality Check CPD <cpd@example.org>",
+        "CPD_OUTBOX_POLL_SECONDS": "0.5",
     }
     env.pop("CPD_DATABASE_URL", None)
     log = (data_dir / "streamlit.log").open("w")

@@ -82,7 +82,8 @@ def fill_start_form_with_the_keyboard(page: Page) -> None:
     expect(page.get_by_role("option", name="Physician", exact=True)).to_be_visible()
     page.keyboard.press("Enter")
     expect(page.get_by_role("combobox", name="Profession", exact=True)).to_have_value("Physician")
-    page.get_by_label("Professional registration number (optional)", exact=True).focus()
+    page.keyboard.press("Tab")  # on to the registration number: nothing in between (no clear button) takes focus
+    expect(page.get_by_label("Professional registration number (optional)", exact=True)).to_be_focused()
     page.keyboard.type("GMC 1234567")
     page.keyboard.press("Tab")  # the pre-test checkbox, ticked by default
     expect(page.locator(":focus")).to_have_attribute("type", "checkbox")
