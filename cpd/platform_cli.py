@@ -110,6 +110,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     threading.Thread(target=daily_loop, args=(factory, _modules()), kwargs={"public_url": settings.public_url,
                      "stop": stop}, name="cpd-onboarding", daemon=True).start()
+    from cpd import housekeeping
+
+    housekeeping.start(factory, stop)  # throttle logs and expired login states, hourly
     run_forever(factory, stop, options=options, poll_seconds=args.poll_seconds)
     return 0
 

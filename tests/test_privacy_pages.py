@@ -90,7 +90,7 @@ def test_the_privacy_notice_states_the_find_my_attempts_link_lifetimes_and_the_r
     assert ("the e-mail address typed and your network (IP) address, each stored only as a one-way hash (never in "
             "clear), with the time") in kept
     assert "At most 3 requests per e-mail address and 10 per network address are accepted in any 1 hour" in kept
-    assert "A request is kept for **1 hour**; after that it is deleted the next time anyone asks for a link." in kept
+    assert "A request is kept for **1 hour**; after that it is deleted within the next hour." in kept
     assert any("[Find my attempts and certificates](my-attempts)" in m.value for m in at.markdown)
 
 

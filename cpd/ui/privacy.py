@@ -41,7 +41,7 @@ def find_my_attempts_text() -> str:
         "address typed and your network (IP) address, each stored only as a one-way hash (never in clear), with "
         f"the time. At most {learner_access.PER_ADDRESS} requests per e-mail address and "
         f"{learner_access.PER_CLIENT} per network address are accepted in any {window}. A request is kept for "
-        f"**{window}**; after that it is deleted the next time anyone asks for a link.\n"
+        f"**{window}**; after that it is deleted within the next hour.\n"
     )
 
 

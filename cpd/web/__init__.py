@@ -75,6 +75,9 @@ def lifespan(ctx: WebContext | None = None) -> Callable[[Any], AbstractAsyncCont
         store = await run_in_threadpool(context.store)  # opening the store migrates: not on the event loop
         worker = start_background_worker(store, settings=settings)
         daily = _start_onboarding_pass(store, settings)
+        from cpd import housekeeping
+
+        housekeeping.start(store, daily)  # the same hourly beat; the same event stops both
         try:
             yield {"outbox_worker": worker}
         finally:
