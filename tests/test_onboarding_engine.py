@@ -317,3 +317,35 @@ def test_the_background_pass_queues_due_reminders_with_no_cron_job_and_stops_whe
     loop.join(timeout=10)
     assert not loop.is_alive()
     assert sorted(kind for kind, _ in next(iter(log.values()))) == ["overdue to manager", "overdue to person"]
+
+
+def test_a_due_reminder_carries_a_personal_link_that_opens_the_same_attempt_and_withdrawing_kills_every_link(
+        store, mini):
+    import json
+    import re
+
+    org, manager = clinics(store)["clinic-a"]
+    created = _assign_nurses(store, mini, org, manager)  # due 2026-01-19
+    first_token = link_from_mail(store, "zoe@clinic-a.example")
+    state, _ = assignments.open_link(store, first_token, lambda m: mini)
+    assert reminders.run(store, date(2026, 1, 12), lambda m: mini, public_url=PUBLIC_URL).reminders_queued == 2
+    assert reminders.run(store, date(2026, 1, 12), lambda m: mini, public_url=PUBLIC_URL).reminders_queued == 0
+    with store() as s:
+        payloads = {e.dedupe_key: json.loads(e.payload_json) for e in s.scalars(
+            select(OutboxEffect).where(OutboxEffect.dedupe_key.contains(":due:")))}
+        live = s.scalar(select(func.count()).select_from(tokens.Token).where(
+            tokens.Token.subject_id == created[0], tokens.Token.revoked_at.is_(None)))
+    assert live == 2  # the first e-mail's link and the reminder's: the second run issued none
+    person = next(p for k, p in payloads.items() if k.endswith(":person"))
+    manager_mail = next(p for k, p in payloads.items() if ":manager-" in k)
+    text = json.dumps(person)
+    reminder_token = re.search(r"assignment=([A-Za-z0-9_-]+)", text).group(1)
+    assert reminder_token != first_token and "first e-mail" not in text
+    assert "assignment=" not in json.dumps(manager_mail)  # a manager never gets someone's personal link
+    again, new = assignments.open_link(store, reminder_token, lambda m: mini)
+    assert again.attempt_id == state.attempt_id and new is None  # the same attempt, resumed
+    assert assignments.open_link(store, first_token, lambda m: mini)[0].attempt_id == state.attempt_id
+    assert assignments.revoke_link(store, org.id, created[0], actor_id=manager.id)
+    for token in (first_token, reminder_token):
+        with pytest.raises(InvalidToken, match="not valid any more"):
+            assignments.open_link(store, token, lambda m: mini)

@@ -141,19 +141,35 @@ def _new_assignment(session: Session, member: StaffMember, module: LoadedModule,
     return a
 
 
-def _send_link(session: Session, a: Assignment, member: StaffMember, module: LoadedModule, public_url: str,
-               now: datetime) -> str:
+def fresh_token(session: Session, a: Assignment, member: StaffMember, now: datetime) -> str:
+    """One more personal link for this assignment (earlier ones stay live until withdrawn); returns its token.
+
+    A due reminder carries one, so the person need not dig out the first e-mail; withdrawing the
+    link (or re-sending it) revokes every link of the assignment at once.
+    """
     ttl = max(timedelta(days=1), datetime.combine(a.due_date, datetime.min.time(), tzinfo=UTC) - now
               + timedelta(days=LINK_DAYS_AFTER_DUE))
     issued = tokens.issue(session, tokens.Purpose.ASSIGNMENT, a.id, organisation_id=a.organisation_id, ttl=ttl,
                           data={"staff": member.id}, now=now)
     a.link_token_id = issued.id
-    enqueue_mail(session, f"onb:{a.organisation_id}:{member.id}:link:{issued.id}", to=member.email,
+    return issued.token
+
+
+def _revoke_links(session: Session, a: Assignment, now: datetime | None = None) -> bool:
+    """Withdraw every personal link of the assignment (the first e-mail's and any a reminder carried)."""
+    return tokens.revoke_all(session, a.id, tokens.Purpose.ASSIGNMENT, organisation_id=a.organisation_id,
+                             now=now) > 0
+
+
+def _send_link(session: Session, a: Assignment, member: StaffMember, module: LoadedModule, public_url: str,
+               now: datetime) -> str:
+    token = fresh_token(session, a, member, now)
+    enqueue_mail(session, f"onb:{a.organisation_id}:{member.id}:link:{a.link_token_id}", to=member.email,
                  template="onboarding_assignment",
                  context={"name": member.name, "module_title": module.module.title, "due": a.due_date.isoformat(),
-                          "link": personal_link(public_url, issued.token), "renewal": a.cycle > 1,
+                          "link": personal_link(public_url, token), "renewal": a.cycle > 1,
                           "minutes": module.module.estimated_minutes})
-    return issued.token
+    return token
 
 
 def resend_link(factory: sessionmaker[Session], organisation_id: str, assignment_id: str, module: LoadedModule, *,
@@ -164,8 +180,7 @@ def resend_link(factory: sessionmaker[Session], organisation_id: str, assignment
         a = get_assignment(session, organisation_id, assignment_id)
         if a is None:
             raise RosterError("No such assignment in your organisation")
-        if a.link_token_id:
-            tokens.revoke_id(session, a.link_token_id, now=now)
+        _revoke_links(session, a, now)
         member = session.get(StaffMember, a.staff_id)
         assert member is not None
         token = _send_link(session, a, member, module, public_url, now)
@@ -181,7 +196,7 @@ def revoke_link(factory: sessionmaker[Session], organisation_id: str, assignment
         a = get_assignment(session, organisation_id, assignment_id)
         if a is None:
             raise RosterError("No such assignment in your organisation")
-        live = bool(a.link_token_id) and tokens.revoke_id(session, a.link_token_id or "")
+        live = _revoke_links(session, a)
         audit.append(session, "assignment.link_revoke", organisation_id=organisation_id, actor_id=actor_id,
                      targets={"assignment": a.id}, details={"reissued": False})
         return live
@@ -214,7 +229,8 @@ def open_link(factory: sessionmaker[Session], token: str, modules: Callable[[str
             raise InvalidToken("This personal link is not valid any more (it was replaced, withdrawn or has expired). "
                                "Ask your manager for a new one.")
         a = session.get(Assignment, record.subject_id)
-        if a is None or a.organisation_id != record.organisation_id or a.link_token_id != record.id:
+        # Any live link of the assignment opens it (the first e-mail's, a reminder's); withdrawing revokes them all.
+        if a is None or a.organisation_id != record.organisation_id:
             raise InvalidToken("This personal link is not valid any more. Ask your manager for a new one.")
         session.execute(update(Assignment).where(Assignment.id == a.id).values(attempt_id=Assignment.attempt_id))
         session.refresh(a)

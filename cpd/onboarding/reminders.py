@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cpd.content.loader import LoadedModule
 from cpd.onboarding import overview
-from cpd.onboarding.assignments import renew_if_due
+from cpd.onboarding.assignments import fresh_token, personal_link, renew_if_due
 from cpd.onboarding.status import due_reminder, expiry_reminder, renewal_due
 from cpd.outbox.mail import enqueue_mail
 from cpd.storage.db import transaction
-from cpd.storage.tables import Account, AccountRole, Assignment
+from cpd.storage.tables import Account, AccountRole, Assignment, OutboxEffect, StaffMember
 
 HEADLINES = {
     "due-7": ("Training due within 7 days", "is due on {due}."),
@@ -118,10 +118,22 @@ def _run_org(session: Session, org: str, today: date, modules: Callable[[str], L
             text = tail.format(due=row.due.isoformat(), until=(row.valid_until or row.due).isoformat())
             message = f'"{title}" {text}' if family == "due" else f'Your "{title}" {text}'
             base = f"onb:{org}:{row.staff_id}:{family}:{ref}:{kind}"
-            queued += _queue(session, f"{base}:person", row.email, {
-                "name": row.name, "role": row.role, "module_title": title, "headline": headline,
-                "message": message + " Use the personal link from your first e-mail, or ask your manager for a new one.",
-                "about_someone": False, "link": ""})
+            if family == "due":  # the reminder carries a fresh personal link (only if it is queued now)
+                person_key = f"{base}:person"
+                if not _queued_before(session, person_key):
+                    a = session.get(Assignment, row.assignment_id)
+                    member = session.get(StaffMember, row.staff_id)
+                    assert a is not None and member is not None
+                    link = personal_link(public_url, fresh_token(session, a, member, now))
+                    queued += _queue(session, person_key, row.email, {
+                        "name": row.name, "role": row.role, "module_title": title, "headline": headline,
+                        "message": message + " Your personal link (no password needed):",
+                        "about_someone": False, "link": link})
+            else:  # an expiry notice: the renewal, when it opens, comes with its own link
+                queued += _queue(session, f"{base}:person", row.email, {
+                    "name": row.name, "role": row.role, "module_title": title, "headline": headline,
+                    "message": message + " The renewal's personal link comes by e-mail when it opens.",
+                    "about_someone": False, "link": ""})
             for account in boss:
                 queued += _queue(session, f"{base}:manager-{account.id}", account.email, {
                     "name": row.name, "role": row.role, "module_title": title, "headline": headline,
@@ -136,12 +148,14 @@ def _run_org(session: Session, org: str, today: date, modules: Callable[[str], L
     return queued, renewed
 
 
+def _queued_before(session: Session, key: str) -> bool:
+    return session.scalar(select(OutboxEffect.id).where(OutboxEffect.kind == "mail",
+                                                        OutboxEffect.dedupe_key == key)) is not None
+
+
 def _queue(session: Session, key: str, to: str, context: dict[str, object]) -> int:
     """1 if this reminder is new, 0 if it was queued before (by an earlier run or another replica)."""
-    from cpd.storage.tables import OutboxEffect
-
-    exists = session.scalar(select(OutboxEffect.id).where(OutboxEffect.kind == "mail", OutboxEffect.dedupe_key == key))
-    if exists is not None:
+    if _queued_before(session, key):
         return 0
     enqueue_mail(session, key, to=to, template="onboarding_reminder", context=context)
     return 1
