@@ -25,6 +25,7 @@ from cpd.certificates.verify import MAX_FILE_BYTES, Status, verify_bundle, verif
 from cpd.content.loader import load_content
 from cpd.storage.tables import Token
 from cpd.text import BIDI_CONTROLS
+from cpd.workshops import codes
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "content"
@@ -193,7 +194,9 @@ def test_guessed_resume_tokens_personal_links_and_certificate_ids_find_nothing(s
     token, state = attempts.start_attempt(store, mini, {"name": "Ann", "email": "ann@example.org",
                                                         "profession": "Physician"}, pretest=False)
     with store() as s:
-        issued = {p: tokens.issue(s, p, f"subject-{p.value}") for p in tokens.POLICIES}
+        issued = {p: tokens.issue(s, p, f"subject-{p.value}", **(
+            {"alphabet": codes.ALPHABET, "length": codes.LENGTH} if tokens.POLICIES[p].short_codes else {}))
+            for p in tokens.POLICIES}
         s.commit()
     guesses = [secrets.token_urlsafe(32) for _ in range(50)] + [token[:-1] + ("A" if token[-1] != "A" else "B"),
                                                                  token.upper(), token + "x", " " + token]
