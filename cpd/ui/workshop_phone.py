@@ -9,6 +9,11 @@ when the room's version changes (``workshop_common.follow_room``); joins and
 answers do not move that version, so they redraw no phone. An answer click reruns
 the area alone and writes one answer. ``?k=`` opens the projector view of the
 workshop whose unguessable projector link it is.
+
+In a self-paced workshop each participant goes at their own pace with the module's
+feedback behaviour, as on the learn page: immediate feedback after each item (then
+Continue), deferred feedback all at the end; it is derived from the stored attempt,
+so it survives a reload.
 """
 
 from __future__ import annotations
@@ -195,22 +200,75 @@ def _describe(view: object, response: object) -> str:
 
 
 def _self_paced(r: Room, seat: Seat, loaded: LoadedModule) -> None:
+    """Each participant at their own pace, with the module's own feedback behaviour (as on the learn page).
+
+    Everything shown is derived from the stored attempt: the feedback still waiting for
+    Continue (``feedback_pending``, set by the engine when the behaviour gives feedback after
+    each answer) comes back after a reload. Only items this participant has answered ever
+    have their feedback, and so their key, drawn.
+    """
     state = attempts.load_state(resources.store(), seat.attempt_id)
-    item_id = attempts.next_item(loaded, state)
+    answered = state.answered("cases")
+    if state.feedback_pending in answered and state.phase != "done":
+        _self_feedback(loaded, seat, state.feedback_pending, answered)
+        return
+    item_id = attempts.next_item(loaded, state, room.behaviour_for(r, loaded))
     if item_id is None:
         st.success("You have answered every question. Thank you.")
+        _all_feedback(loaded, answered, deferred=not room.behaviour_for(r, loaded).feedback_after_answer("cases"))
         return
-    submitted = item_form(public_view(loaded, item_id, state.shuffle_seed), key=f"ws-self-{item_id}")
-    if submitted is not None:
-        try:
-            room.answer(resources.store(), loaded, seat, item_id, *submitted)
-        except (attempts.InvalidInput, WorkshopError) as exc:
-            st.warning(str(exc))
-            return
-        try:
-            st.rerun(scope="fragment")  # the next question: this area only
-        except StreamlitAPIException:  # the area ran inside a whole-page run (a page load, a test)
-            st.rerun()
+    _stage(loaded, _stage_id_of(loaded, item_id))
+    slot = st.empty()
+    with slot.container():
+        submitted = item_form(public_view(loaded, item_id, state.shuffle_seed), key=f"ws-self-{item_id}")
+    if submitted is None:
+        return
+    try:
+        new_state = room.answer(resources.store(), loaded, seat, item_id, *submitted)
+    except attempts.InvalidInput as exc:
+        for msg in exc.messages:
+            st.error(msg[0].upper() + msg[1:] + ".")
+        return
+    except (attempts.AttemptError, WorkshopError) as exc:
+        st.warning(str(exc))
+        return
+    if new_state.feedback_pending == item_id:  # immediate feedback: in this same run, in place of the form
+        slot.empty()
+        with slot.container():
+            _self_feedback(loaded, seat, item_id, new_state.answered("cases"))
+        return
+    try:  # deferred feedback: straight on to the next question
+        st.rerun(scope="fragment")  # this area only
+    except StreamlitAPIException:  # the area ran inside a whole-page run (a page load, a test)
+        st.rerun()
+
+
+def _stage_id_of(loaded: LoadedModule, item_id: str) -> str | None:
+    return next((s.id for c in loaded.cases for s in c.stages if any(i.id == item_id for i in s.items)), None)
+
+
+def _self_feedback(loaded: LoadedModule, seat: Seat, item_id: str, answered: dict[str, attempts.Answer]) -> None:
+    """The feedback on the item just answered, then Continue (which closes it in the database)."""
+    item = loaded.item(item_id)
+    st.markdown(f"### Feedback on your answer\n\n**{item.stem}**")
+    show_feedback(feedback(loaded, item, answered[item_id]), compact=True)
+    # The callback closes the feedback before the area's next run, so that run draws the next question.
+    st.button("Continue", type="primary", on_click=attempts.close_feedback,
+              args=(resources.store(), seat.attempt_id, item_id), key=f"ws-continue-{item_id}")
+
+
+def _all_feedback(loaded: LoadedModule, answered: dict[str, attempts.Answer], *, deferred: bool) -> None:
+    """Deferred feedback: all of it now, at the end; immediate: the same, folded away, to look back on."""
+    items = [i for i in loaded.items() if i.id in answered]
+    if deferred:
+        st.markdown("### Feedback on your answers")
+        box = st.container()
+    else:
+        box = st.expander("Feedback on every question")
+    with box:
+        for item in items:
+            st.markdown(f"**{item.stem}**")
+            show_feedback(feedback(loaded, item, answered[item.id]), compact=True)
 
 
 def _finished(seat: Seat) -> None:
