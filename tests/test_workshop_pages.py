@@ -330,3 +330,28 @@ def test_deferred_self_paced_goes_straight_on_and_gives_all_the_feedback_at_the_
     page = sent(at)
     assert "Feedback on your answers" in page
     assert all(any(r in page for r in ITEM_RATIONALES[i]) for i in SELF_ITEMS)
+
+
+def test_a_reopened_question_keeps_the_saved_answer_and_the_second_reveal_shows_the_changed_one(app_env, mini):
+    fac = person(app_env, "fac@soc.example", "facilitator")
+    r = room.create(app_env, mini, fac, title="W", held_on="2026-12-02", venue="V", cpd_hours=1).room
+    at = join(phone(code=codes.shown(r.join_code)), name="Ana")
+    room.open_item(app_env, mini, r.id, "q-source", fac)
+    at.run()
+    at.radio(key=next(w.key for w in at.radio if w.key.endswith("-option"))).set_value("b")
+    at.radio(key=next(w.key for w in at.radio if w.key.endswith("-certainty"))).set_value(2)
+    at = click(at, "Submit answer")
+    room.reveal(app_env, r.id, fac)
+    at.run()
+    assert "Not right" in texts(at) and RATIONALES[1] in sent(at)
+
+    room.open_item(app_env, mini, r.id, "q-source", fac)  # the facilitator goes back to it
+    at.run()
+    assert "Your answer is saved: “The price per vial”" in texts(at) and not any(x in sent(at) for x in RATIONALES)
+    at.radio(key=next(w.key for w in at.radio if w.key.endswith("-option"))).set_value("a")
+    at.radio(key=next(w.key for w in at.radio if w.key.endswith("-certainty"))).set_value(3)
+    at = click(at, "Submit answer")
+    assert "Your answer is saved: “Where the cells came from”" in texts(at)
+    room.reveal(app_env, r.id, fac)
+    at.run()
+    assert "Right: " in texts(at) and "Not right" not in texts(at) and RATIONALES[0] in sent(at)
