@@ -429,7 +429,7 @@ async def replicas(n: int, k: int, join_s: float, keep_logs: bool, pg_url: str) 
                 started.append(app)
             for app in apps:
                 app.wait_ready()
-            proxy = Proxy(tmp / f"nginx-{label}", [app.port for app in apps], connections=max(1024, 6 * n))
+            proxy = Proxy(tmp / f"nginx-{label}", [app.port for app in apps])  # deploy/nginx.conf's limits
             proxies.append(proxy)
             return apps, proxy
 

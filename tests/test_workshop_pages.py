@@ -7,19 +7,23 @@ key, no count.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 import streamlit as st
+import yaml
 from streamlit.testing.v1 import AppTest
 from workshop_helpers import person
 
+from cpd.content.loader import load_module
 from cpd.settings import get_settings
 from cpd.storage.db import open_store
 from cpd.ui import staff
 from cpd.workshops import codes, poll, room
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "tests" / "fixtures" / "content"
 RATIONALES = ("The source determines the cargo.", "Price says nothing about safety.",
               "Packaging says nothing about content.")
 
@@ -209,3 +213,145 @@ def test_projector_link_lobby_counts_and_no_key_before_reveal(app_env, mini):
     assert "most-chosen" not in shown
     bad = phone(k="x" * 43)
     assert "not valid" in bad.error[0].value
+
+
+# --- a self-paced workshop: the module's own feedback after each item -----------------------------------
+
+SELF_RIGHT = {
+    "q-source": {"option": "a", "certainty": 3},
+    "q-checks": {"a": True, "b": True},
+    "q-grid": {"r1": "report", "r2": "watch"},
+    "q-pair": {"action": "a1", "reason": "r1"},
+}
+SELF_ITEMS = list(SELF_RIGHT)
+
+
+def _item_rationales() -> dict[str, list[str]]:
+    """Every rationale of every item, read from the fixture's YAML (the key the phone must not get early)."""
+    case = yaml.safe_load((FIXTURE / "questions" / "mini-case.yaml").read_text(encoding="utf-8"))
+    out: dict[str, list[str]] = {}
+    for stage in case["stages"]:
+        for item in stage["items"]:
+            parts = [*item.get("options", []), *item.get("rows", []), *item.get("actions", []),
+                     *item.get("reasons", [])]
+            out[item["id"]] = [p["rationale"] for p in parts]
+    return out
+
+
+ITEM_RATIONALES = _item_rationales()
+
+
+def shown_item(at: AppTest) -> str | None:
+    """The item whose form is on the phone (form id ``form-ws-self-<item>``)."""
+    forms = {w.form_id for w in (*at.radio, *at.checkbox) if w.form_id.startswith("form-ws-self-")}
+    assert len(forms) <= 1, forms
+    return forms.pop().removeprefix("form-ws-self-") if forms else None
+
+
+def answer_self(at: AppTest, item_id: str) -> AppTest:
+    widgets = [w for w in (*at.radio, *at.checkbox) if w.form_id == f"form-ws-self-{item_id}"]
+    for suffix, value in SELF_RIGHT[item_id].items():
+        [w] = [w for w in widgets if w.key.endswith(f"-{item_id}-{suffix}")]
+        w.set_value(value)
+    return click(at, "Submit answer")
+
+
+def unanswered_key_absent(at: AppTest, answered: set[str]) -> None:
+    page = sent(at)
+    for item_id, rationales in ITEM_RATIONALES.items():
+        if item_id not in answered:
+            leaked = [r for r in rationales if r in page]
+            assert not leaked, f"{item_id} not answered yet, but its rationale reached the phone: {leaked}"
+    assert "is_correct" not in page and "correct: true" not in page
+
+
+def _self_paced_room(store, loaded):
+    fac = person(store, "fac@soc.example", "facilitator")
+    r = room.create(store, loaded, fac, title="Self-paced evening", held_on="2026-12-02", venue="Online",
+                    cpd_hours=1, pacing="self").room
+    return join(phone(code=codes.shown(r.join_code)), name="Ana Ruiz")
+
+
+def test_self_paced_feedback_after_each_item_survives_a_reload_and_never_shows_an_unanswered_key(app_env, mini):
+    at = _self_paced_room(app_env, mini)
+    token = at.query_params["w"][0] if isinstance(at.query_params["w"], list) else at.query_params["w"]
+    assert shown_item(at) == "q-source"
+    assert "Notice the cues" in sent(at)  # the stage is shown above the question
+    unanswered_key_absent(at, set())
+
+    at = answer_self(at, "q-source")
+    assert shown_item(at) is None  # the feedback replaces the form
+    assert "Right" in texts(at)
+    page = sent(at)
+    assert "The source determines the cargo." in page  # the rationale of the chosen option
+    strength = mini.reference("ref-verified").strength.label
+    assert "Smith A, Jones B (2024)" in page and f"evidence: **{strength}**" in page  # evidence with its strength
+    assert [b.label for b in at.button if b.label == "Continue"] == ["Continue"]
+    unanswered_key_absent(at, {"q-source"})
+
+    # a reload on the feedback screen brings the feedback back (stored, not in the session)
+    st.cache_resource.clear()
+    again = phone(w=token)
+    assert shown_item(again) is None and "The source determines the cargo." in sent(again)
+    unanswered_key_absent(again, {"q-source"})
+
+    at = click(again, "Continue")
+    assert shown_item(at) == "q-checks"
+    assert "The source determines the cargo." not in sent(at)  # feedback closed: the next question alone
+    unanswered_key_absent(at, {"q-source"})
+    st.cache_resource.clear()
+    assert shown_item(phone(w=token)) == "q-checks"  # Continue is stored too: a reload does not reopen it
+
+    done = {"q-source"}
+    for item_id in SELF_ITEMS[1:]:
+        at = answer_self(at, item_id)
+        done.add(item_id)
+        assert shown_item(at) is None and any(r in sent(at) for r in ITEM_RATIONALES[item_id])
+        unanswered_key_absent(at, done)
+        at = click(at, "Continue")
+    assert "You have answered every question" in texts(at)
+    assert [e.label for e in at.expander] == ["Feedback on every question"]
+
+
+def test_deferred_self_paced_goes_straight_on_and_gives_all_the_feedback_at_the_end(app_env, tmp_path):
+    content = tmp_path / "deferred"
+    shutil.copytree(FIXTURE, content)
+    module = content / "modules" / "mini.yaml"
+    module.write_text(module.read_text().replace("feedback: immediate", "feedback: deferred"))
+    deferred = load_module([content], "mini")
+    at = _self_paced_room(app_env, deferred)
+    for item_id in SELF_ITEMS:
+        assert shown_item(at) == item_id
+        unanswered_key_absent(at, set())  # deferred: no key at all before the end, answered or not
+        at = answer_self(at, item_id)
+        if item_id != SELF_ITEMS[-1]:
+            assert not [b for b in at.button if b.label == "Continue"] and "Right" not in texts(at)
+    assert "You have answered every question" in texts(at)
+    page = sent(at)
+    assert "Feedback on your answers" in page
+    assert all(any(r in page for r in ITEM_RATIONALES[i]) for i in SELF_ITEMS)
+
+
+def test_a_reopened_question_keeps_the_saved_answer_and_the_second_reveal_shows_the_changed_one(app_env, mini):
+    fac = person(app_env, "fac@soc.example", "facilitator")
+    r = room.create(app_env, mini, fac, title="W", held_on="2026-12-02", venue="V", cpd_hours=1).room
+    at = join(phone(code=codes.shown(r.join_code)), name="Ana")
+    room.open_item(app_env, mini, r.id, "q-source", fac)
+    at.run()
+    at.radio(key=next(w.key for w in at.radio if w.key.endswith("-option"))).set_value("b")
+    at.radio(key=next(w.key for w in at.radio if w.key.endswith("-certainty"))).set_value(2)
+    at = click(at, "Submit answer")
+    room.reveal(app_env, r.id, fac)
+    at.run()
+    assert "Not right" in texts(at) and RATIONALES[1] in sent(at)
+
+    room.open_item(app_env, mini, r.id, "q-source", fac)  # the facilitator goes back to it
+    at.run()
+    assert "Your answer is saved: “The price per vial”" in texts(at) and not any(x in sent(at) for x in RATIONALES)
+    at.radio(key=next(w.key for w in at.radio if w.key.endswith("-option"))).set_value("a")
+    at.radio(key=next(w.key for w in at.radio if w.key.endswith("-certainty"))).set_value(3)
+    at = click(at, "Submit answer")
+    assert "Your answer is saved: “Where the cells came from”" in texts(at)
+    room.reveal(app_env, r.id, fac)
+    at.run()
+    assert "Right: " in texts(at) and "Not right" not in texts(at) and RATIONALES[0] in sent(at)

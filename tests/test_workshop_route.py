@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from workshop_helpers import PERSON, person
@@ -93,3 +94,41 @@ def test_phones_on_one_version_share_one_read_of_the_room_row(store, mini, monke
     assert poll.fresh_room(store, r.id).closed == {"q-source"}  # a page load reads now...
     old = poll.cached_room(store, r.id, at_least=r.version + 1)
     assert old.closed == {"q-source"} and len(reads) == 3  # ...and the redraws after it share that read
+
+
+def test_at_a_reveal_the_phones_share_one_read_of_the_closed_items_answers(store, mini, monkeypatch):
+    """Each phone needs its own answer for its feedback: one read per process and version, not one per phone;
+    a re-open (a new version) reads again and sees the changed answer; another room's answers are not in it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    poll.forget()
+    fac = person(store, "fac@soc.example", "facilitator")
+    r = room.create(store, mini, fac, title="W", held_on="2026-12-02", venue="V", cpd_hours=1).room
+    other = room.create(store, mini, fac, title="Other", held_on="2026-12-02", venue="V", cpd_hours=1).room
+    a = room.join(store, mini, r.join_code, PERSON, client="x")
+    b = room.join(store, mini, r.join_code, {"name": "Ben Ode", "profession": "Other"}, client="x")
+    elsewhere = room.join(store, mini, other.join_code, PERSON, client="x")
+    for w in (r, other):
+        room.open_item(store, mini, w.id, "q-source", fac)
+    room.answer(store, mini, a, "q-source", {"option": "a"}, 3)
+    room.answer(store, mini, elsewhere, "q-source", {"option": "c"}, 1)
+    with pytest.raises(ValueError):  # never while answers may still change
+        poll.closed_answers(store, room.room(store, r.id), "q-source")
+
+    revealed = room.reveal(store, r.id, fac)
+    reads = []
+    real = room.closed_item_answers
+    monkeypatch.setattr(room, "closed_item_answers", lambda f, w, i: reads.append(i) or real(f, w, i))
+    with ThreadPoolExecutor(8) as pool:
+        seen = list(pool.map(lambda _: poll.closed_answers(store, revealed, "q-source"), range(300)))
+    assert len(reads) == 1 and all(s is seen[0] for s in seen)
+    assert set(seen[0]) == {a.attempt_id} and seen[0][a.attempt_id].response == {"option": "a"}
+    assert seen[0][a.attempt_id].correct  # b did not answer; elsewhere is another room
+
+    room.open_item(store, mini, r.id, "q-source", fac)  # the facilitator goes back
+    room.answer(store, mini, a, "q-source", {"option": "b"}, 3)
+    room.answer(store, mini, b, "q-source", {"option": "a"}, 2)
+    again = room.reveal(store, r.id, fac)
+    assert poll.closed_answers(store, revealed, "q-source") is seen[0]  # a phone still on the older version
+    fresh = poll.closed_answers(store, again, "q-source")
+    assert len(reads) == 2 and fresh[a.attempt_id].response == {"option": "b"} and b.attempt_id in fresh

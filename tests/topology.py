@@ -121,23 +121,39 @@ def render_proxy_conf(listen: str, upstreams: list[int], access_log: Path) -> st
     return re.sub(r"\$\{(CPD_\w+)\}", lambda m: values[m.group(1)], template)
 
 
-class Proxy:
-    """nginx in the foreground with a throw-away prefix, serving the repo's proxy file."""
+def deploy_nginx_limits() -> tuple[int, int]:
+    """(worker_connections, worker_rlimit_nofile) of deploy/nginx.conf: the local proxy uses the deployed figures."""
+    code = "\n".join(line.split("#", 1)[0] for line in (ROOT / "deploy" / "nginx.conf").read_text().splitlines())
+    events = re.search(r"events\s*\{([^}]*)\}", code)
+    connections = re.search(r"\bworker_connections\s+(\d+)\s*;", events.group(1) if events else "")
+    rlimit = re.search(r"^\s*worker_rlimit_nofile\s+(\d+)\s*;", code, re.MULTILINE)
+    if connections is None or rlimit is None:
+        raise ValueError("deploy/nginx.conf must set worker_connections (in events) and worker_rlimit_nofile")
+    return int(connections.group(1)), int(rlimit.group(1))
 
-    def __init__(self, workdir: Path, upstreams: list[int], connections: int = 1024):
-        """``connections``: nginx's worker_connections; each browser holds two (page or websocket, and its
-        polls) and nginx one more per browser towards the replica, so a 600-phone room needs about 2,400."""
+
+def proxy_main_conf(workdir: Path, site: Path) -> str:
+    """The local proxy's main nginx.conf: deploy/nginx.conf's connection figures, this prefix's paths, ``site``."""
+    connections, rlimit = deploy_nginx_limits()
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must reach the temp folders below
+    return (f"{user}worker_processes 1;\npid {workdir}/nginx.pid;\nerror_log {workdir}/error.log;\n"
+            f"worker_rlimit_nofile {rlimit};\nevents {{ worker_connections {connections}; }}\n"
+            f"http {{\n client_body_temp_path {workdir}/body;\n proxy_temp_path {workdir}/proxy;\n"
+            f" fastcgi_temp_path {workdir}/fcgi;\n uwsgi_temp_path {workdir}/uwsgi;\n scgi_temp_path {workdir}/scgi;\n"
+            f" include {site};\n}}\n")
+
+
+class Proxy:
+    """nginx in the foreground with a throw-away prefix, serving the repo's proxy file with the deployed
+    connection limits (deploy/nginx.conf: each phone holds two connections, and nginx one more per phone
+    towards the replica)."""
+
+    def __init__(self, workdir: Path, upstreams: list[int]):
         self.dir, self.port = workdir, free_port()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.access_log = self.dir / "access.log"
         (self.dir / "cpd.conf").write_text(render_proxy_conf(f"127.0.0.1:{self.port}", upstreams, self.access_log))
-        user = "user root;\n" if os.geteuid() == 0 else ""  # workers must reach the temp folders below
-        (self.dir / "nginx.conf").write_text(
-            f"{user}worker_processes 1;\npid {self.dir}/nginx.pid;\nerror_log {self.dir}/error.log;\n"
-            f"worker_rlimit_nofile {2 * connections};\nevents {{ worker_connections {connections}; }}\n"
-            f"http {{\n client_body_temp_path {self.dir}/body;\n proxy_temp_path {self.dir}/proxy;\n"
-            f" fastcgi_temp_path {self.dir}/fcgi;\n uwsgi_temp_path {self.dir}/uwsgi;\n scgi_temp_path {self.dir}/scgi;\n"
-            f" include {self.dir}/cpd.conf;\n}}\n")
+        (self.dir / "nginx.conf").write_text(proxy_main_conf(self.dir, self.dir / "cpd.conf"))
         self.proc = subprocess.Popen([nginx_binary(), "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"),
                                       "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 15

@@ -9,13 +9,20 @@ when the room's version changes (``workshop_common.follow_room``); joins and
 answers do not move that version, so they redraw no phone. An answer click reruns
 the area alone and writes one answer. ``?k=`` opens the projector view of the
 workshop whose unguessable projector link it is.
+
+In a self-paced workshop each participant goes at their own pace with the module's
+feedback behaviour, as on the learn page: immediate feedback after each item (then
+Continue), deferred feedback all at the end; it is derived from the stored attempt,
+so it survives a reload.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import streamlit as st
+from sqlalchemy.orm import Session, sessionmaker
 from streamlit.errors import StreamlitAPIException
 
 from cpd import attempts
@@ -29,7 +36,7 @@ from cpd.ui.workshop_common import follow_room, projector, stage_of
 from cpd.workshops import poll, room
 from cpd.workshops.room import Room, Seat, WorkshopError
 
-SEAT, NUMBER, TOKEN, SEED = "ws_seat", "ws_number", "ws_token", "ws_seed"
+SEAT, NUMBER, TOKEN, MINE = "ws_seat", "ws_number", "ws_token", "ws_mine"
 
 
 def _client() -> str:
@@ -67,8 +74,11 @@ def page() -> None:
     if seat is None:
         _join()
         return
-    r = poll.fresh_room(resources.store(), seat.workshop_id)  # a page load reads the room now; the area shares it
-    _seed(seat)  # here, at the page load (spread over the joins), not in the room's redraw when a question opens
+    store = resources.store()
+    r = poll.fresh_room(store, seat.workshop_id)  # a page load reads the room now; the area shares it
+    # Here, at the page load (spread over the joins), not in the room's redraw when a question opens:
+    # this seat's option order and its own answers, so that redraw reads nothing from the database.
+    _mine(store, seat, fresh=True)
     st.title(r.title)
     st.caption(f"You are seated as: {seat.shown_name}")
     number = st.session_state.get(NUMBER)
@@ -86,11 +96,16 @@ def _poll_key(seat: Seat) -> str:
 def room_area(seat: Seat) -> None:
     """Everything that follows the room: redrawn alone (not the whole page) when the poller sees a new version.
 
-    The room row comes from the process's shared copy (``poll.cached_room``): 300 phones on a
-    version read it once. An answer click reruns only this area, too.
+    In a facilitator-paced room this redraw reads nothing from the database once the process
+    holds the room's version: the room row is the process's shared copy (``poll.cached_room``),
+    the content is parsed once per process, the item's public view is made once per option
+    order, the seat's own answers come from the session (``_mine``) and, after a reveal, from
+    one read of the closed item's answers shared by the process (``poll.closed_answers``).
+    An answer click reruns only this area and writes one answer.
     """
+    store = resources.store()
     seen = st.session_state.get(_poll_key(seat))
-    r = poll.cached_room(resources.store(), seat.workshop_id, at_least=seen if isinstance(seen, int) else None)
+    r = poll.cached_room(store, seat.workshop_id, at_least=seen if isinstance(seen, int) else None)
     if r.status != "open":
         _finished(seat)
         return
@@ -98,7 +113,7 @@ def room_area(seat: Seat) -> None:
     if r.paused:
         st.warning("The facilitator has paused the room. Please wait.", icon=":material/pause_circle:")
         return
-    loaded = resources.module_of(r.content_hash)
+    loaded = attempts.module_for(store, r.content_hash)  # a dictionary lookup after the first
     if r.pacing == "self":
         _self_paced(r, seat, loaded)
         return
@@ -106,16 +121,26 @@ def room_area(seat: Seat) -> None:
         _stage(loaded, r.stage_id)
         st.info("Waiting for the facilitator to open a question…", icon=":material/hourglass_top:")
         return
-    _question(r, seat, loaded, r.open_item)
+    _question(r, seat, loaded, r.open_item, store)
 
 
-def _seed(seat: Seat) -> int:
-    """The attempt's option order: read once a session (it never changes), not on every redraw."""
-    held = st.session_state.get(SEED)
-    if held is None or held[0] != seat.attempt_id:
-        held = (seat.attempt_id, attempts.load_state(resources.store(), seat.attempt_id).shuffle_seed)
-        st.session_state[SEED] = held
-    return int(held[1])
+@dataclass
+class Mine:
+    """What this phone knows of its own seat: the option order (it never changes) and its own answers,
+    read at each page load and replaced by what each of its answers returns."""
+
+    attempt_id: str
+    seed: int
+    answers: dict[str, attempts.Answer]
+
+
+def _mine(store: sessionmaker[Session], seat: Seat, *, fresh: bool = False) -> Mine:
+    held: Mine | None = st.session_state.get(MINE)
+    if fresh or held is None or held.attempt_id != seat.attempt_id:
+        state = attempts.load_state(store, seat.attempt_id)
+        held = Mine(seat.attempt_id, state.shuffle_seed, dict(state.answered("cases")))
+        st.session_state[MINE] = held
+    return held
 
 
 _views: dict[tuple[str, str, int], PublicItem] = {}
@@ -138,48 +163,50 @@ def public_view(loaded: LoadedModule, item_id: str, seed: int) -> PublicItem:
     return view
 
 
-def _stage(loaded: LoadedModule, stage_id: str | None) -> None:
-    """The stage's title and narrative (our own validated content) as one element: every element is a
-    message to every phone when the room changes."""
+def _stage_text(loaded: LoadedModule, stage_id: str | None) -> str:
+    """The stage's title and narrative (our own validated content) as Markdown, to share one element with
+    what follows it: every element is a message to every phone when the room changes."""
     stage = stage_of(loaded, stage_id)
-    if stage is not None:
-        st.markdown(f"### {stage.title}\n\n{stage.narrative}")
+    return f"### {stage.title}\n\n{stage.narrative}\n\n" if stage is not None else ""
 
 
-def _question(r: Room, seat: Seat, loaded: LoadedModule, item_id: str) -> None:
-    _stage(loaded, r.stage_id)
+def _stage(loaded: LoadedModule, stage_id: str | None) -> None:
+    text = _stage_text(loaded, stage_id)
+    if text:
+        st.markdown(text)
+
+
+def _question(r: Room, seat: Seat, loaded: LoadedModule, item_id: str, store: sessionmaker[Session]) -> None:
     item = loaded.item(item_id)
+    lead = _stage_text(loaded, r.stage_id)
     if item_id in r.revealed:
-        answer = room.answer_of(resources.store(), seat, item_id)
-        st.markdown(f"**{item.stem}**")
+        answer = poll.closed_answers(store, r, item_id).get(seat.attempt_id)
+        st.markdown(f"{lead}**{item.stem}**")
         if answer is None:
             st.info("You did not answer this question. The room discusses the answer now.")
         else:
             show_feedback(feedback(loaded, item, answer), compact=True)
         return
     if item_id in r.closed:
-        st.markdown(f"**{item.stem}**")
+        st.markdown(f"{lead}**{item.stem}**")
         st.info("Answers are closed. Waiting for the facilitator to reveal the answer…", icon=":material/lock:")
         return
-    view = public_view(loaded, item_id, _seed(seat))
-    saved = st.empty()  # above the form, filled after it: one run per answer, no st.rerun
-    submitted = item_form(view, key=f"ws-{seat.participant_id[:8]}-{item_id}")
-    given = None
+    mine = _mine(store, seat)
+    view = public_view(loaded, item_id, mine.seed)
+    submitted = item_form(view, key=f"ws-{seat.participant_id[:8]}-{item_id}", lead=lead)
     if submitted is not None:
         response, certainty = submitted
         try:
-            given = room.answer(resources.store(), loaded, seat, item_id, response, certainty).answered(
-                "cases").get(item_id)
+            mine.answers = dict(room.answer(store, loaded, seat, item_id, response, certainty).answered("cases"))
         except attempts.InvalidInput as exc:
             for msg in exc.messages:
                 st.error(msg[0].upper() + msg[1:] + ".")
         except WorkshopError as exc:
             st.warning(str(exc))
-    if given is None:
-        given = room.answer_of(resources.store(), seat, item_id)
-    if given is not None:
-        saved.success(f"Your answer is saved: {_describe(view.view, given.response)}. "
-                      "You can change it until the facilitator closes the question.")
+    given = mine.answers.get(item_id)
+    if given is not None:  # under the button just pressed: one run per answer, no st.rerun
+        st.success(f"Your answer is saved: {_describe(view.view, given.response)}. "
+                   "You can change it until the facilitator closes the question.")
 
 
 def _describe(view: object, response: object) -> str:
@@ -195,22 +222,75 @@ def _describe(view: object, response: object) -> str:
 
 
 def _self_paced(r: Room, seat: Seat, loaded: LoadedModule) -> None:
+    """Each participant at their own pace, with the module's own feedback behaviour (as on the learn page).
+
+    Everything shown is derived from the stored attempt: the feedback still waiting for
+    Continue (``feedback_pending``, set by the engine when the behaviour gives feedback after
+    each answer) comes back after a reload. Only items this participant has answered ever
+    have their feedback, and so their key, drawn.
+    """
     state = attempts.load_state(resources.store(), seat.attempt_id)
-    item_id = attempts.next_item(loaded, state)
+    answered = state.answered("cases")
+    if state.feedback_pending in answered and state.phase != "done":
+        _self_feedback(loaded, seat, state.feedback_pending, answered)
+        return
+    item_id = attempts.next_item(loaded, state, room.behaviour_for(r, loaded))
     if item_id is None:
         st.success("You have answered every question. Thank you.")
+        _all_feedback(loaded, answered, deferred=not room.behaviour_for(r, loaded).feedback_after_answer("cases"))
         return
-    submitted = item_form(public_view(loaded, item_id, state.shuffle_seed), key=f"ws-self-{item_id}")
-    if submitted is not None:
-        try:
-            room.answer(resources.store(), loaded, seat, item_id, *submitted)
-        except (attempts.InvalidInput, WorkshopError) as exc:
-            st.warning(str(exc))
-            return
-        try:
-            st.rerun(scope="fragment")  # the next question: this area only
-        except StreamlitAPIException:  # the area ran inside a whole-page run (a page load, a test)
-            st.rerun()
+    slot = st.empty()
+    with slot.container():
+        submitted = item_form(public_view(loaded, item_id, state.shuffle_seed), key=f"ws-self-{item_id}",
+                              lead=_stage_text(loaded, _stage_id_of(loaded, item_id)))
+    if submitted is None:
+        return
+    try:
+        new_state = room.answer(resources.store(), loaded, seat, item_id, *submitted)
+    except attempts.InvalidInput as exc:
+        for msg in exc.messages:
+            st.error(msg[0].upper() + msg[1:] + ".")
+        return
+    except (attempts.AttemptError, WorkshopError) as exc:
+        st.warning(str(exc))
+        return
+    if new_state.feedback_pending == item_id:  # immediate feedback: in this same run, in place of the form
+        slot.empty()
+        with slot.container():
+            _self_feedback(loaded, seat, item_id, new_state.answered("cases"))
+        return
+    try:  # deferred feedback: straight on to the next question
+        st.rerun(scope="fragment")  # this area only
+    except StreamlitAPIException:  # the area ran inside a whole-page run (a page load, a test)
+        st.rerun()
+
+
+def _stage_id_of(loaded: LoadedModule, item_id: str) -> str | None:
+    return next((s.id for c in loaded.cases for s in c.stages if any(i.id == item_id for i in s.items)), None)
+
+
+def _self_feedback(loaded: LoadedModule, seat: Seat, item_id: str, answered: dict[str, attempts.Answer]) -> None:
+    """The feedback on the item just answered, then Continue (which closes it in the database)."""
+    item = loaded.item(item_id)
+    st.markdown(f"### Feedback on your answer\n\n**{item.stem}**")
+    show_feedback(feedback(loaded, item, answered[item_id]), compact=True)
+    # The callback closes the feedback before the area's next run, so that run draws the next question.
+    st.button("Continue", type="primary", on_click=attempts.close_feedback,
+              args=(resources.store(), seat.attempt_id, item_id), key=f"ws-continue-{item_id}")
+
+
+def _all_feedback(loaded: LoadedModule, answered: dict[str, attempts.Answer], *, deferred: bool) -> None:
+    """Deferred feedback: all of it now, at the end; immediate: the same, folded away, to look back on."""
+    items = [i for i in loaded.items() if i.id in answered]
+    if deferred:
+        st.markdown("### Feedback on your answers")
+        box = st.container()
+    else:
+        box = st.expander("Feedback on every question")
+    with box:
+        for item in items:
+            st.markdown(f"**{item.stem}**")
+            show_feedback(feedback(loaded, item, answered[item.id]), compact=True)
 
 
 def _finished(seat: Seat) -> None:

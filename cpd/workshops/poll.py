@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from cpd import attempts
 from cpd.workshops import room
 from cpd.workshops.room import Room
 
@@ -33,6 +34,8 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[float, tuple[int, int] | None]] = {}
 _rooms: dict[str, tuple[float, Room]] = {}  # workshop id -> (read at, the row as read)
 _reading: dict[str, threading.Lock] = {}  # one reader at a time per room: the others wait and share its read
+# (workshop id, item id) -> (room version it was read at, answers by attempt id): closed items only
+_closed: dict[tuple[str, str], tuple[int, dict[str, attempts.Answer]]] = {}
 
 
 def cached_version(factory: sessionmaker[Session], workshop_id: str, *,
@@ -106,12 +109,45 @@ def fresh_room(factory: sessionmaker[Session], workshop_id: str, *,
     return r
 
 
+def closed_answers(factory: sessionmaker[Session], r: Room, item_id: str) -> dict[str, attempts.Answer]:
+    """The answers to a closed item of room ``r``, read once per process and version, not once per phone.
+
+    At the reveal every phone needs its own answer for its feedback. A closed item's answers
+    are final (``room.answer`` refuses them under the room's row lock once it is closed), so
+    one read after the phone saw it closed is right for every phone; a re-open moves the
+    version, and a phone on a newer version than the copy reads again.
+    """
+    if item_id not in r.closed:
+        raise ValueError(f"{item_id} is not closed in this room")
+    key = (r.id, item_id)
+    with _lock:
+        hit = _closed.get(key)
+        if hit is not None and hit[0] >= r.version:
+            return hit[1]
+        gate = _reading.setdefault(f"answers:{r.id}", threading.Lock())
+    with gate:  # the whole room asks at once: one reads, the others wait for its copy
+        with _lock:
+            hit = _closed.get(key)
+        if hit is not None and hit[0] >= r.version:
+            return hit[1]
+        answers = room.closed_item_answers(factory, r.id, item_id)
+        with _lock:
+            _closed[key] = (r.version, answers)
+            if len(_closed) > 1_000:
+                _closed.clear()
+                _closed[key] = (r.version, answers)
+        return answers
+
+
 def forget(workshop_id: str | None = None) -> None:
     """Drop cached versions and rows (the facilitator's own process sees its change at once; tests)."""
     with _lock:
         if workshop_id is None:
             _cache.clear()
             _rooms.clear()
+            _closed.clear()
         else:
             _cache.pop(workshop_id, None)
             _rooms.pop(workshop_id, None)
+            for key in [k for k in _closed if k[0] == workshop_id]:
+                del _closed[key]

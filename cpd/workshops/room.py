@@ -553,17 +553,33 @@ def answer(factory: sessionmaker[Session], loaded: LoadedModule, seat: Seat, ite
     return state  # no counter moves: an answer redraws no phone, and the console and projector count on their own
 
 
+_ANSWER_COLUMNS = (Response.answer_json, Response.certainty, Response.points, Response.max_points, Response.correct,
+                   Response.cbm_marks, Response.active_seconds)
+
+
 def answer_of(factory: sessionmaker[Session], seat: Seat, item_id: str) -> attempts.Answer | None:
-    """The participant's own stored answer to one item, for their phone only: one indexed read of plain
-    columns (every phone asks when the room redraws, so no ORM objects are built)."""
+    """The participant's own stored answer to one item: one indexed read of plain columns."""
     with factory() as session:
-        row = session.execute(select(Response.answer_json, Response.certainty, Response.points, Response.max_points,
-                                     Response.correct, Response.cbm_marks, Response.active_seconds)
+        row = session.execute(select(*_ANSWER_COLUMNS)
                               .where(Response.attempt_id == seat.attempt_id, Response.phase == "cases",
                                      Response.item_id == item_id)).first()
     if row is None:
         return None
     return attempts.Answer("cases", item_id, json.loads(row[0]), *row[1:])
+
+
+def closed_item_answers(factory: sessionmaker[Session], workshop_id: str, item_id: str) -> dict[str, attempts.Answer]:
+    """Every participant's answer to one item, by attempt id: one read for a whole room's phones.
+
+    Only for an item that is closed (its answers are final until a re-open, which moves the
+    room's version); each phone takes its own answer from it and shows nothing else.
+    """
+    with factory() as session:
+        rows = session.execute(select(Response.attempt_id, *_ANSWER_COLUMNS)
+                               .join(WorkshopParticipant, WorkshopParticipant.attempt_id == Response.attempt_id)
+                               .where(WorkshopParticipant.workshop_id == workshop_id, Response.phase == "cases",
+                                      Response.item_id == item_id)).all()
+    return {row[0]: attempts.Answer("cases", item_id, json.loads(row[1]), *row[2:]) for row in rows}
 
 
 def my_answer(factory: sessionmaker[Session], seat: Seat, item_id: str) -> dict[str, Any] | None:

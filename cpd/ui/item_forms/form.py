@@ -17,11 +17,14 @@ def _hint(hint: str, stem: str) -> str:
     return rest if rest and first.lower() in stem.lower() else hint
 
 
-def item_form(item: PublicItem, key: str) -> tuple[dict[str, Any], int | None] | None:
-    """Show the item; returns (response, certainty) when the learner submits, else None."""
+def item_form(item: PublicItem, key: str, *, lead: str = "") -> tuple[dict[str, Any], int | None] | None:
+    """Show the item; returns (response, certainty) when the learner submits, else None.
+
+    ``lead``: Markdown drawn above the stem in the same element (a workshop phone's stage: each
+    element is one more message to every phone when a question opens)."""
     form = form_module(item.type)
     with st.form(key=f"form-{key}", clear_on_submit=False, enter_to_submit=False):
-        st.markdown(f"**{item.stem}**")
+        st.markdown(f"{lead}**{item.stem}**")
         st.caption(_hint(form.HINT, item.stem))
         response: dict[str, Any] = form.draw(item.view, key)
         certainty = None
