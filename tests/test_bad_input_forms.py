@@ -350,7 +350,8 @@ def test_a_person_added_by_hand_is_refused_plainly_or_added_clean(mstore, clinic
         member = roster.add_person(mstore, clinic.id, name=name, email=email, role=role, start_date=start,
                                    registration_number=registration)
     except (roster.RosterError, InvalidText) as exc:  # what the roster page catches and shows
-        _plain(str(exc))
+        for part in str(exc).split("; "):  # one problem per field, each short
+            _plain(part)
         assert _count(mstore, StaffMember, StaffMember.organisation_id == clinic.id) == before
         return
     assert _count(mstore, StaffMember, StaffMember.organisation_id == clinic.id) == before + 1
@@ -380,6 +381,16 @@ def test_any_sign_in_gets_the_plain_wrong_answer(mstore, account, email, passwor
         assert password == PASSWORD and email.strip().lower() == account
         return
     assert result.message == signin.WRONG and result.principal is None
+
+
+@pytest.mark.parametrize("org", ["forms\x00", "x" * 100_000, "../forms", "FORMS "])
+def test_the_password_reset_form_takes_any_organisation_name_quietly(mstore, account, org):
+    from cpd.accounts import links
+    from cpd.storage.tables import Token
+
+    before = _count(mstore, Token)
+    links.request_password_reset(mstore, account, org_slug=org, public_url=PUBLIC_URL)  # the page says the same
+    assert _count(mstore, Token) == before + (org == "FORMS ")  # a link only for the real organisation's account
 
 
 def test_a_megabyte_password_is_refused_without_hashing_a_megabyte(mstore, account, monkeypatch):
