@@ -38,7 +38,7 @@ from cpd.interop.bank import bank_of, problems, write_bank
 from cpd.items.registry import TYPES
 from cpd.learners import PROFESSIONS
 from cpd.onboarding import roster
-from cpd.scoring import max_points
+from cpd.scoring import MAX_RESPONSE_CHARS, max_points
 from cpd.storage.db import make_engine, migrate
 from cpd.storage.tables import Base, Evaluation, Response, StaffMember, WorkshopParticipant
 from cpd.text import BIDI_CONTROLS, InvalidText
@@ -168,6 +168,10 @@ def test_any_answer_to_any_item_type_is_refused_plainly_or_scored_within_its_poi
     @example(response={"rows": {"r1": "report", "r2": "watch", 7: "watch"}}, certainty=None)
     @example(response={"action": "a1", "reason": "r1", "extra": float("nan")}, certainty=None)
     @example(response={"options": ["x" * 100_000]}, certainty=None)
+    @example(response={"options": ["a"] * 200_000, "option": "a", "rows": {"r1": "report", "r2": "watch"},
+                       "action": "a1", "reason": "r1"}, certainty=None)
+    @example(response={"option": "a", "rows": {"r1": "report", "r2": "watch"}, "action": "a1", "reason": "r1",
+                       "options": ["a", "b"]}, certainty=[2])
     def check(response: Any, certainty: Any) -> None:
         attempt_id = seats.at(item.id)
         before = _count(mstore, Response, Response.attempt_id == attempt_id)
@@ -187,7 +191,7 @@ def test_any_answer_to_any_item_type_is_refused_plainly_or_scored_within_its_poi
         assert 0 <= row.points <= row.max_points
         # What is kept is the answer itself: the type's own keys, as the form sends them, nothing else.
         assert set(stored) <= set(_keys(item_type, mini)), stored
-        assert len(row.answer_json) < 10_000
+        assert len(row.answer_json) <= MAX_RESPONSE_CHARS
         assert state.answered("cases")[item.id].points == score.points
 
     check()

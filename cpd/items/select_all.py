@@ -58,8 +58,6 @@ def _chosen(item: SelectAllItem, response: Response) -> set[str]:
     unknown = [c for c in chosen if c not in ids]
     if unknown:
         raise InvalidResponse(f"unknown option {quoted(unknown[0])}")
-    if len(set(chosen)) != len(chosen):  # a form sends each ticked option once; a repeat is not an answer
-        raise InvalidResponse("tick each option at most once")
     return set(chosen)
 
 
