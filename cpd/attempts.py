@@ -13,6 +13,7 @@ still opens it, read-only: results and certificate, nothing to submit.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -34,7 +35,7 @@ from cpd.content.loader import LoadedModule
 from cpd.content.models import Case, Module
 from cpd.learners import LearnerInput
 from cpd.lti import hooks as lti_hooks
-from cpd.scoring import InvalidResponse, ItemScore, incomplete, max_points, score_item
+from cpd.scoring import InvalidResponse, ItemScore, incomplete, max_points, own_response, score_item
 from cpd.storage.db import transaction
 from cpd.storage.tables import Attempt, ContentSnapshot, Evaluation, Learner, Response
 from cpd.text import InvalidText, clean_text
@@ -449,6 +450,10 @@ def submit_answer_in(
     if earlier is not None and not behaviour.may_change(item_id):
         raise OutOfOrder("This question has already been answered.")
     item = loaded.item(item_id)
+    try:
+        response = own_response(item, response)
+    except InvalidResponse as exc:
+        raise InvalidInput([str(exc)]) from None
     reason = incomplete(item, response)
     if reason is not None:
         raise InvalidInput([reason])
@@ -560,7 +565,7 @@ def submit_evaluation(
         if problem:
             messages.append(problem)
     for label, rating in (("Relevance", relevance), ("Balance", balance)):
-        if rating not in (1, 2, 3, 4, 5):
+        if type(rating) is not int or rating not in (1, 2, 3, 4, 5):  # True == 1 and 3.0 == 3, but are no rating
             messages.append(f"{label}: choose a rating from 1 to 5")
     texts: dict[str, str] = {}
     if (bias_asked and commercial_bias is None) or (commercial_bias is not None and not isinstance(commercial_bias, bool)):
@@ -606,8 +611,8 @@ def hours_choices(maximum: float) -> list[float]:
 
 def hours_problem(hours: object, maximum: float) -> str | None:
     """Why a claim is refused (not a number, not a 0.25 step, above the maximum), or None."""
-    if isinstance(hours, bool) or not isinstance(hours, int | float):
-        return "CPD hours claimed: choose a number of hours"
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or (isinstance(hours, float) and not math.isfinite(hours)):
+        return "CPD hours claimed: choose a number of hours"  # NaN compares false with every bound
     if hours <= 0 or hours > maximum + 1e-9:
         return f"CPD hours claimed: choose from 0.25 to {maximum:g} hours"
     if abs(hours / HOURS_STEP - round(hours / HOURS_STEP)) > 1e-9 and hours != maximum:

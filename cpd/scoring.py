@@ -20,7 +20,7 @@ from cpd.items.base import InvalidResponse, ItemBase, ItemScore
 from cpd.items.registry import type_of
 
 __all__ = ["CBM_MARKS", "CERTAINTY_LABELS", "InvalidResponse", "ItemScore", "Totals", "cbm_mark", "incomplete",
-           "max_points", "passed", "score_item", "total", "uses_certainty"]
+           "max_points", "own_response", "passed", "score_item", "total", "uses_certainty"]
 
 
 def uses_certainty(item: ItemBase, module_cbm: bool) -> bool:
@@ -29,6 +29,21 @@ def uses_certainty(item: ItemBase, module_cbm: bool) -> bool:
 
 def cbm_mark(fraction: float, certainty: int) -> float:
     return cbm.mark(fraction, certainty)
+
+
+MAX_RESPONSE_CHARS = 64 * 1024  # far above any real answer (a few ids of at most 80 characters each)
+
+
+def own_response(item: ItemBase, response: object) -> dict[str, Any]:
+    """The response as its item type reads it: a mapping cut down to the type's own keys, so what is stored of
+    an answer is the answer (a form sends nothing else; anything else sent along is dropped, never kept)."""
+    if not isinstance(response, Mapping):
+        raise InvalidResponse("this answer is not in the form the question asks for")
+    keys = type_of(item).response_keys
+    own = {k: response[k] for k in keys if k in response}
+    if len(repr(own)) > MAX_RESPONSE_CHARS:  # ids are short and few: only a forged answer is this big
+        raise InvalidResponse("this answer is larger than any answer to this question can be")
+    return own
 
 
 def incomplete(item: ItemBase, response: Mapping[str, Any]) -> str | None:

@@ -44,6 +44,12 @@ def clean_text(value: object, *, field: str, max_len: int, required: bool = True
     return text
 
 
+def quoted(value: object, limit: int = 40) -> str:
+    """What someone sent, quoted in a message and cut short: a message never echoes a megabyte back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
 

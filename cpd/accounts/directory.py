@@ -111,7 +111,14 @@ def create_organisation(factory: sessionmaker[Session], name: str, slug: str | N
     return org
 
 
+def is_slug(value: str) -> bool:
+    """Could this be an organisation's short name? Anything else (a NUL, a megabyte) is never looked up."""
+    return bool(_SLUG.match(value.strip().lower()))
+
+
 def organisation_by_slug(session: Session, slug: str) -> Organisation | None:
+    if not is_slug(slug):  # no organisation has it, and PostgreSQL refuses a NUL in a query outright
+        return None
     return session.scalar(select(Organisation).where(Organisation.slug == slug.strip().lower()))
 
 

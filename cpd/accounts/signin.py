@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cpd import audit, tokens
-from cpd.accounts.directory import Principal, normalise_email, principal
+from cpd.accounts.directory import Principal, is_slug, normalise_email, principal
 from cpd.accounts.passwords import burn_time, check_password
 from cpd.storage.db import transaction
 from cpd.storage.tables import Account, Organisation, SignInFailure
@@ -116,7 +116,8 @@ def authenticate(factory: sessionmaker[Session], email: str, password: str, *, c
         if org_slug and org_slug.strip():
             query = query.join(Organisation, Organisation.id == Account.organisation_id).where(
                 Organisation.slug == org_slug.strip().lower())
-        candidates = list(session.scalars(query))
+        # A short name no organisation could have matches nobody (and is never sent to the database).
+        candidates = list(session.scalars(query)) if not org_slug or is_slug(org_slug) or not org_slug.strip() else []
     if wait > timedelta(0):
         return SignInResult(None, None, f"Too many wrong passwords from here. Try again in {_minutes(wait)}, "
                                         "or reset your password.")

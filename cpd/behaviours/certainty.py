@@ -10,6 +10,7 @@ module switches marking on and the item says ``certainty: true``.
 from __future__ import annotations
 
 from cpd.items.base import InvalidResponse, ItemBase
+from cpd.text import quoted
 
 RIGHT = {1: 1, 2: 2, 3: 3}
 WRONG = {1: 0, 2: -2, 3: -6}
@@ -28,7 +29,7 @@ def asks_certainty(item: ItemBase, module_cbm: bool) -> bool:
 
 def check_certainty(certainty: object) -> int:
     if type(certainty) is not int or certainty not in RIGHT:  # True and 2.0 are not certainties
-        raise InvalidResponse(f"certainty must be 1, 2 or 3, got {certainty!r}")
+        raise InvalidResponse(f"certainty must be 1, 2 or 3, got {quoted(certainty)}")
     return certainty
 
 

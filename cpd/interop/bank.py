@@ -8,6 +8,7 @@ YAML under version control).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,16 +67,25 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
 
 
+_FILE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,79}")  # a slug: no '/', never '..' (it cannot start with '.')
+
+
+def _file_name(case: dict[str, Any], n: int) -> str:
+    """The case's id when it is a slug; else ``case-N``: an id read from a file never picks where we write."""
+    case_id = case.get("id")
+    return case_id if isinstance(case_id, str) and _FILE_NAME.fullmatch(case_id) else f"case-{n}"
+
+
 def write_bank(imported: Imported, out: Path) -> list[Path]:
-    """Write the import as files an author can review; returns the paths written."""
+    """Write the import as files an author can review, all inside ``out``; returns the paths written."""
     (out / "questions").mkdir(parents=True, exist_ok=True)
     written = [out / BANK_FILE]
     bank = {"module": {"id": imported.module_id, "title": imported.title},
             "objectives": imported.objectives, "references": imported.references,
-            "cases": [c["id"] for c in imported.cases]}  # the module's order of its cases
+            "cases": [c.get("id") for c in imported.cases]}  # the module's order of its cases
     (out / BANK_FILE).write_text(dump_yaml(bank), encoding="utf-8")
-    for case in imported.cases:
-        path = out / "questions" / f"{case['id']}.yaml"
+    for n, case in enumerate(imported.cases, start=1):
+        path = out / "questions" / f"{_file_name(case, n)}.yaml"
         path.write_text(dump_yaml(case), encoding="utf-8")
         written.append(path)
     return written

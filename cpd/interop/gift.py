@@ -248,8 +248,12 @@ def loads(text: str, name: str = "imported") -> Imported:
             except json.JSONDecodeError:
                 result.notes.append(f"a comment line {line[:40]!r}... looks like ours but is not valid JSON; ignored")
                 continue
+            if not isinstance(data, dict):  # ours always hold an object; anything else was written by hand
+                result.notes.append(f"a comment line {line[:40]!r}... looks like ours but holds no JSON object; ignored")
+                continue
             if kind == "module":
-                result.module_id, result.title = data["id"], data["title"]
+                result.module_id = str(data.get("id", result.module_id))
+                result.title = str(data.get("title", result.title))
             elif kind == "objective":
                 result.objectives.append(data)
             elif kind == "reference":
@@ -302,10 +306,19 @@ def _draft_case(result: Imported, case_id: str, name: str) -> dict[str, Any]:
     return case
 
 
+def _ours(meta: dict[str, Any] | None) -> bool:
+    """A question comment as we write it: a known type and an id and objective (the validator checks the rest)."""
+    return (meta is not None and meta.get("type") in TYPES and isinstance(meta.get("extra", {}), dict)
+            and all(isinstance(meta.get(k), str) for k in ("id", "objective")))
+
+
 def _item(meta: dict[str, Any] | None, raw: RawQuestion, answers: tuple[GiftAnswer, ...], n: int) -> dict[str, Any] | None:
-    if meta is not None and meta.get("type") in TYPES:
+    if meta is not None and _ours(meta):
         body = GiftBody(answers, meta.get("extra") or {})
-        fields = TYPES[meta["type"]].gift_import(body)
+        try:
+            fields = TYPES[meta["type"]].gift_import(body)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):  # an edited comment the type cannot read
+            fields = None
         if fields is None:
             return None
         item: dict[str, Any] = {"id": meta["id"], "type": meta["type"], "objective": meta["objective"],

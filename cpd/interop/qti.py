@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from cpd.content.models import Case, Item
 from cpd.interop.bank import Bank, Imported
 from cpd.interop.qti_xml import NS, Element, Q, el, find, qid, set_outcome, slug, value
 from cpd.items.registry import TYPES
+from cpd.text import quoted
 
 CP_NS = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -135,17 +137,28 @@ class PackageError(ValueError):
     """The file is not a QTI package we can read; the message says why."""
 
 
+# What zipfile raises on a damaged archive besides BadZipFile: a bad CRC, a cut deflate stream, an
+# unsupported compression method or an encrypted member.
+UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError)
+
+
 def _read(zf: zipfile.ZipFile, name: str) -> Element:
+    """One XML file of the package; every way it can fail is a PackageError naming the file."""
+    shown = name if len(name) <= 80 and name.isprintable() else quoted(name, 80)  # a name from the manifest
     try:
         info = zf.getinfo(name)
     except KeyError:
-        raise PackageError(f"the package lists {name} but does not contain it") from None
+        raise PackageError(f"the package lists {shown} but does not contain it") from None
     if info.file_size > MAX_PART:
-        raise PackageError(f"{name} is larger than {MAX_PART // 1024 // 1024} MB")
+        raise PackageError(f"{shown} is larger than {MAX_PART // 1024 // 1024} MB")
     try:
-        return etree.fromstring(zf.read(name), PARSER)
+        data = zf.read(name)
+    except UNREADABLE:  # a damaged or encrypted member: the zip's own check fails on reading it
+        raise PackageError(f"{shown} cannot be read: the zip file is damaged or encrypted") from None
+    try:
+        return etree.fromstring(data, PARSER)
     except etree.XMLSyntaxError as exc:
-        raise PackageError(f"{name} is not well-formed XML: {exc}") from None
+        raise PackageError(f"{shown} is not well-formed XML: {str(exc)[:200]}") from None
 
 
 def _text(node: Element | None) -> str:
@@ -192,7 +205,7 @@ def unpack(data: bytes, name: str = "imported") -> Imported:
     """Read a package we wrote (or any whose items our types read): cases and stages from its test."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except UNREADABLE:
         raise PackageError("not a zip file (a QTI content package is a zip with imsmanifest.xml)") from None
     with zf:
         manifest = _read(zf, "imsmanifest.xml")

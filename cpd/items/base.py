@@ -27,6 +27,9 @@ from pydantic import BaseModel, Field
 from cpd.content.fields import Slug, Strict, Text
 from cpd.interop.gift_model import GiftAnswer, GiftBody
 from cpd.interop.qti_xml import Element, QtiParts
+from cpd.text import quoted
+
+__all__ = ["quoted"]  # re-exported: the item types quote what a learner sent through the base they share
 
 Response = Mapping[str, Any]
 
@@ -225,6 +228,8 @@ class ItemType(ABC, Generic[M]):
 
     name: ClassVar[str]  # the ``type:`` tag authors write
     label: ClassVar[str]  # plain words, for people
+    # The keys a response of this type holds (``{"option": "b"}``): what is stored of an answer, nothing else.
+    response_keys: ClassVar[tuple[str, ...]]
     model: type[M]
 
     @abstractmethod

@@ -30,6 +30,7 @@ from cpd.items.base import (
     Response,
     Samples,
     WrittenOption,
+    quoted,
     words,
 )
 
@@ -78,15 +79,16 @@ def _answers(item: MatrixItem, response: Response) -> dict[str, str]:
     rows = {r.id for r in item.rows}
     for row_id, col in answers.items():
         if not isinstance(row_id, str) or row_id not in rows:
-            raise InvalidResponse(f"unknown row {row_id!r}")
+            raise InvalidResponse(f"unknown row {quoted(row_id)}")
         if col is not None and (not isinstance(col, str) or col not in columns):
-            raise InvalidResponse(f"unknown column {col!r}")
+            raise InvalidResponse(f"unknown column {quoted(col)}")
     return {k: v for k, v in answers.items() if v is not None}
 
 
 class Matrix(ItemType[MatrixItem]):
     name = "matrix"
     label = "matrix (one answer per row)"
+    response_keys = ("rows",)
     model = MatrixItem
 
     def public_view(self, item: MatrixItem, order: Order) -> MatrixView:

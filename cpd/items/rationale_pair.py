@@ -77,6 +77,7 @@ def _other(options: list[Option]) -> str:
 class RationalePair(ItemType[RationalePairItem]):
     name = "rationale_pair"
     label = "rationale pair (do X because Y)"
+    response_keys = ("action", "reason")
     model = RationalePairItem
 
     def public_view(self, item: RationalePairItem, order: Order) -> PairView:

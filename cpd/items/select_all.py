@@ -31,6 +31,7 @@ from cpd.items.base import (
     gift_options,
     option_set,
     options_from_gift,
+    quoted,
     words,
 )
 
@@ -56,13 +57,14 @@ def _chosen(item: SelectAllItem, response: Response) -> set[str]:
     ids = {o.id for o in item.options}
     unknown = [c for c in chosen if c not in ids]
     if unknown:
-        raise InvalidResponse(f"unknown option {unknown[0]!r}")
+        raise InvalidResponse(f"unknown option {quoted(unknown[0])}")
     return set(chosen)
 
 
 class SelectAll(ItemType[SelectAllItem]):
     name = "select_all"
     label = "select all that apply"
+    response_keys = ("options",)
     model = SelectAllItem
 
     def public_view(self, item: SelectAllItem, order: Order) -> OptionsView:

@@ -58,6 +58,7 @@ class SingleBestItem(ItemBase):
 class SingleBest(ItemType[SingleBestItem]):
     name = "single_best"
     label = "single best answer"
+    response_keys = ("option",)
     model = SingleBestItem
 
     def public_view(self, item: SingleBestItem, order: Order) -> OptionsView:

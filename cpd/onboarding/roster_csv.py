@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from cpd.text import InvalidText, clean_text
+from cpd.text import InvalidText, clean_text, quoted
 
 MAX_ROWS = 5000
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
@@ -85,11 +85,20 @@ def decode(data: bytes, *, allow_windows_1252: bool = False) -> tuple[str | None
 def parse_date(text: str) -> date:
     """ISO dates only (2026-03-05): 05/03/2026 is 5 March in London and 3 May in Boston."""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError(f"start date {text!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-03-05)")
+        raise ValueError(f"start date {quoted(text)} is not a date; write it as YYYY-MM-DD (e.g. 2026-03-05)")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"start date {text!r} is not a real date") from None
+        raise ValueError(f"start date {quoted(text)} is not a real date") from None
+
+
+def _is_text(value: str) -> bool:
+    """No control or direction-override character (a NUL in an address is refused by PostgreSQL, not by the regex)."""
+    try:
+        clean_text(value, field="E-mail", max_len=254)
+    except InvalidText:
+        return False
+    return True
 
 
 def _key(header: str) -> str:
@@ -175,8 +184,8 @@ def _check_row(row: list[str], positions: dict[str, int], line: int, seen: dict[
     email = cell("email").lower()
     if not email:
         problems.append("e-mail is missing")
-    elif not _EMAIL.match(email) or len(email) > 254:
-        problems.append(f"e-mail {cell('email')!r} is not an e-mail address")
+    elif len(email) > 254 or not _EMAIL.match(email) or not _is_text(email):
+        problems.append(f"e-mail {quoted(cell('email'))} is not an e-mail address")
     elif email in seen:
         problems.append(f"duplicate person: {email} is already on line {seen[email]}")
     elif email in existing:
@@ -193,7 +202,7 @@ def _check_row(row: list[str], positions: dict[str, int], line: int, seen: dict[
             problems.append(str(exc))
     reg = cell("registration_number") or None
     if reg is not None and (len(reg) > 64 or not re.fullmatch(r"[\w ./-]+", reg)):
-        problems.append(f"registration number {reg!r}: letters, digits, spaces and . / - only (at most 64)")
+        problems.append(f"registration number {quoted(reg)}: letters, digits, spaces and . / - only (at most 64)")
     if problems:
         return [Problem(line, p) for p in dict.fromkeys(problems)]
     assert start is not None and values["name"] and values["role"]

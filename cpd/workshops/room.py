@@ -400,7 +400,10 @@ def rejoin_by_number(factory: sessionmaker[Session], code: object, name: object,
     """The fallback on another phone: code + the name shown at join + the personal number; issues a new device token."""
     now = _now(now)
     room_ = find_open(factory, code, client=client, now=now)
-    typed = clean_text(name, field="Name", max_len=220, required=False) if isinstance(name, str) else None
+    try:  # a name no seat could have (control characters, markup, too long) finds none, told as any other miss
+        typed = clean_text(name, field="Name", max_len=220, required=False) if isinstance(name, str) else None
+    except InvalidText:
+        typed = None
     number = personal_number.strip() if isinstance(personal_number, str) else ""
     with transaction(factory) as session:
         p = session.scalar(select(WorkshopParticipant).where(
