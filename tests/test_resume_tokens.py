@@ -5,17 +5,17 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from migration_support import engine_at
 from mini_answers import LEARNER, RIGHT, finish
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import sessionmaker
 
 from cpd import attempts, tokens
 from cpd.attempts import InvalidToken, OutOfOrder
-from cpd.storage.db import make_engine, migrate
+from cpd.storage.db import migrate
 from cpd.storage.tables import Token
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -84,25 +84,8 @@ def test_a_finished_attempts_link_opens_it_read_only(store, mini):
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine_at_0010(request, tmp_path):
     """A store migrated only to 0010_interop (attempts still hold their resume hashes)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-        migrate(engine, "0010_interop")
+    with engine_at(request, tmp_path, "0010_interop", request.param) as engine:
         yield engine
-        engine.dispose()
-        return
-    request.getfixturevalue("pg_schema_url")  # skips (or fails in CI) when PostgreSQL is away
-    schema = f"cpd_upgrade_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'create schema "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    engine = make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    migrate(engine, "0010_interop")
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'drop schema "{schema}" cascade'))
-    admin.dispose()
 
 
 def _old_attempt(conn, attempt_id: str, token: str, expires_at: datetime | None) -> None:

@@ -7,12 +7,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from migration_support import engine_at
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import sessionmaker
 from workshop_helpers import PERSON, person
 
 from cpd import tokens
-from cpd.storage.db import make_engine, migrate
+from cpd.storage.db import migrate
 from cpd.storage.tables import Token, Workshop
 from cpd.workshops import codes, room
 from cpd.workshops.room import JoinRefused
@@ -60,25 +61,8 @@ def test_a_finished_rooms_code_is_never_given_to_a_new_room(store, mini, monkeyp
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine_at_0013(request, tmp_path):
     """A store migrated only to 0013 (workshops still hold their codes in a column)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-        migrate(engine, "0013_onboarding_renewal")
+    with engine_at(request, tmp_path, "0013_onboarding_renewal", request.param) as engine:
         yield engine
-        engine.dispose()
-        return
-    request.getfixturevalue("pg_schema_url")  # skips (or fails in CI) when PostgreSQL is away
-    schema = f"cpd_upgrade_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'create schema "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    engine = make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    migrate(engine, "0013_onboarding_renewal")
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'drop schema "{schema}" cascade'))
-    admin.dispose()
 
 
 def _old_workshop(conn, workshop_id: str, code: str, status: str) -> None:
