@@ -6,16 +6,19 @@ what users would see (a link handed out before the upgrade still opens, a room k
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import PG_URL
 from sqlalchemy import Engine, create_engine, text
 
 from cpd.storage.db import make_engine, migrate
+
+# As tests/conftest.py (not imported: under tests/browser another conftest module shadows that name).
+PG_URL = os.environ.get("CPD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @contextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +18,6 @@ from cpd.storage.db import migrate
 from cpd.storage.tables import Token
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-PG_URL = os.environ.get("CPD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")  # as conftest
 
 
 # ---------------------------------------------------------------- the token service tells expired from unknown

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +18,6 @@ from cpd.workshops import codes, room
 from cpd.workshops.room import JoinRefused
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-PG_URL = os.environ.get("CPD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")  # as conftest
 
 
 def _create(store, mini, who):
