@@ -169,7 +169,7 @@ def test_hours_claimed_cannot_exceed_the_maximum(design):
 def test_a_workshop_certificate_states_no_recorded_time(design, private_key):
     record, pdf = _render(design, private_key, "Anna", delivery_format="workshop", venue="Leeds", active_seconds=None)
     assert record.time_recorded_minutes is None
-    text = pdf_text(pdf)
+    text = " ".join(pdf_text(pdf).split())
     assert "Time recorded" not in text and "Live workshop, Leeds" in text and "1.25 of a maximum 1.5" in text
     badge = build_badge(record, private_key, PUBLIC_URL)
     assert "no active time recorded (live workshop)" in badge["credentialSubject"]["narrative"]
@@ -214,7 +214,7 @@ PARTICIPATION = dict(awarded_for="participation", delivery_format="workshop", ve
 def test_a_participation_certificate_says_so_and_shows_no_score_or_pass_mark(design, private_key):
     record, pdf = _render(design, private_key, "Dee Silent", **PARTICIPATION)
     assert (record.awarded_for, record.score_percent, record.pass_mark_percent) == ("participation", None, None)
-    text = pdf_text(pdf)
+    text = " ".join(pdf_text(pdf).split())  # where a line wraps depends on the layout, not on what it says
     assert "Certificate of participation" in text and "took part in the live CPD workshop" in text
     assert "Participation in a live workshop (not assessed)" in text and "Live workshop, Royal Hall, Leeds" in text
     assert "participation, not an assessment" in text  # the design's statement for participation
@@ -228,7 +228,7 @@ def test_an_assessed_certificate_shows_the_score_against_the_pass_mark(design, p
     record, pdf = _render(design, private_key, "Ana Ruiz", delivery_format="workshop", venue="Leeds",
                           active_seconds=None)
     assert record.awarded_for == "assessment"  # IssueRequest's default: what every earlier caller issued
-    text = pdf_text(pdf)
+    text = " ".join(pdf_text(pdf).split())
     assert "Certificate of CPD Completion" in text and "Score / pass mark" in text and "86.7% (pass mark 80%)" in text
     assert "participation" not in text.lower()
 
