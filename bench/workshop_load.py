@@ -51,6 +51,7 @@ PG_URL = os.environ.get("CPD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@
 
 ROOT = rc.ROOT
 POLL_S = 1.5
+SPREAD_S = 0.8  # the poller's random wait before a redraw (cpd/ui/workshop_common.py SPREAD_MS)
 ANSWER_WINDOW_S = 20.0
 
 
@@ -234,6 +235,7 @@ async def phone(i: int, server: Servers, code: str | None, version_path: str, jo
                     res.errors.append(f"phone {i}: poll failed")
                     continue
                 if not bare and v != seen:
+                    await asyncio.sleep(rng.uniform(0, SPREAD_S))  # as the poller component waits
                     comp = next((w for w in render.widgets if w.kind == "component_instance"), None)
                     if comp is None:
                         res.errors.append(f"phone {i}: no poller on the page")

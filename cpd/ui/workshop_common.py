@@ -23,11 +23,14 @@ from cpd.workshops.room import Counts, Room
 
 _poller = components.declare_component("workshop_poller", path=str(Path(__file__).parent / "workshop_poller"))
 POLL_MS = 1500
+# Phones wait a random 0-SPREAD_MS before redrawing after a change: a room of 300 sees it within one poll
+# interval, and spreading the redraws over more time keeps answers from queueing behind them (bench/README.md).
+SPREAD_MS = 800
 
 
 def follow_room(r: Room, *, key: str = "room-poll") -> None:
     """A hidden poller: it asks the version route every 1.5 s and reruns this page only when the room changed."""
-    _poller(url=version_url(r.id), version=r.version, every_ms=POLL_MS, key=key, default=None)
+    _poller(url=version_url(r.id), version=r.version, every_ms=POLL_MS, spread_ms=SPREAD_MS, key=key, default=None)
 
 
 def join_url(r: Room) -> str:

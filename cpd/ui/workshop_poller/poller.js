@@ -2,7 +2,7 @@
 // Speaks the custom-component protocol (streamlit-component-lib) by hand: no library, no CDN.
 (function () {
   "use strict";
-  var url = null, seen = null, every = 1500, timer = null;
+  var url = null, seen = null, every = 1500, spread = 0, timer = null;
 
   function send(type, extra) {
     var msg = { isStreamlitMessage: true, type: type };
@@ -22,7 +22,15 @@
       .then(function (d) {
         if (d && typeof d.v === "number" && d.v !== seen) {
           seen = d.v;
-          send("streamlit:setComponentValue", { value: d.v, dataType: "json" });
+          // A whole room sees a change within one poll interval; a random wait of up to `spread` ms
+          // spreads the redraws further, so one process is not asked for them all at once.
+          var v = d.v;
+          return new Promise(function (done) {
+            setTimeout(function () {
+              send("streamlit:setComponentValue", { value: v, dataType: "json" });
+              done();
+            }, Math.random() * spread);
+          });
         }
       })
       .catch(function () { /* offline for a moment: try again next time */ })
@@ -35,6 +43,7 @@
     var args = data.args || {};
     seen = args.version;  // the version the page was just drawn for
     every = args.every_ms || every;
+    spread = args.spread_ms || 0;
     if (args.url !== url) { url = args.url; schedule(); }
   });
 
