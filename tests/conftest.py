@@ -8,12 +8,10 @@ On a developer machine without it those tests skip with a message; in CI
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from pg_schema import fresh_schema_url
 from sqlalchemy.orm import sessionmaker
 
 from cpd.content.loader import LoadedModule, load_module
@@ -22,7 +20,6 @@ from cpd.storage.tables import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
-PG_URL = os.environ.get("CPD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture
@@ -43,22 +40,8 @@ def mini() -> LoadedModule:
 @pytest.fixture(scope="session")
 def pg_schema_url():
     """A fresh schema in the PostgreSQL test database, dropped after the run."""
-    try:
-        admin = create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text("select 1"))
-    except Exception as exc:  # noqa: BLE001 - any connection failure
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is not reachable at {PG_URL} in CI: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); start it or set CPD_TEST_POSTGRES_URL")
-    schema = f"cpd_test_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as conn:
-        conn.execute(text(f'create schema "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'drop schema "{schema}" cascade'))
-    admin.dispose()
+    with fresh_schema_url("cpd_test") as url:
+        yield url
 
 
 def _empty(engine) -> None:

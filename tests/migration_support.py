@@ -6,19 +6,15 @@ what users would see (a link handed out before the upgrade still opens, a room k
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from pg_schema import fresh_schema_url
+from sqlalchemy import Engine
 
 from cpd.storage.db import make_engine, migrate
-
-# As tests/conftest.py (not imported: under tests/browser another conftest module shadows that name).
-PG_URL = os.environ.get("CPD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @contextmanager
@@ -31,18 +27,10 @@ def engine_at(request: pytest.FixtureRequest, tmp_path: Path, revision: str, bac
         finally:
             engine.dispose()
         return
-    request.getfixturevalue("pg_schema_url")  # skips (or fails in CI) when PostgreSQL is away
-    schema = f"cpd_upgrade_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'create schema "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    engine = make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    try:
-        migrate(engine, revision)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'drop schema "{schema}" cascade'))
-        admin.dispose()
+    with fresh_schema_url("cpd_upgrade") as url:
+        engine = make_engine(url)
+        try:
+            migrate(engine, revision)
+            yield engine
+        finally:
+            engine.dispose()

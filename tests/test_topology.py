@@ -9,13 +9,12 @@ replicas taking the same answer for one attempt at the same moment (it counts on
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections import Counter
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import create_engine, func, select, text
+from pg_schema import fresh_schema_url
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 from topology import App, Proxy, Tab, Target, answer_one, first_visit, start_attempt
 from topology import run as run_async
@@ -24,28 +23,14 @@ from cpd.certificates.keys import write_private_key
 from cpd.storage.tables import Attempt, Response
 
 pytestmark = [pytest.mark.topology, pytest.mark.timeout(300)]
-PG_URL = os.environ.get("CPD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STREAM = "GET /_stcore/stream"
 
 
 @pytest.fixture(scope="module")
 def pg_url():
     """A schema of its own on the shared server (the replicas migrate it on start), dropped afterwards."""
-    try:
-        admin = create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        admin.connect().close()
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is not reachable at {PG_URL} in CI: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
-    schema = f"cpd_topo_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as conn:
-        conn.execute(text(f'create schema "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'drop schema "{schema}" cascade'))
-    admin.dispose()
+    with fresh_schema_url("cpd_topo") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
