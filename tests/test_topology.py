@@ -144,9 +144,11 @@ def test_a_replica_killed_mid_attempt_its_learners_carry_on_through_the_other(cl
 
     learners = run_async(before())
     home = {route: up for request, route, up in proxy.served() if request.startswith(STREAM)}
-    victim = apps[0]
+    # Six random cookies land on one replica alone once in 32 runs: kill whichever holds more of them.
+    victim, survivor_app = max((apps, apps[::-1]), key=lambda pair: sum(
+        home[learner[0]] == f"127.0.0.1:{pair[0].port}" for learner in learners))
     on_victim = [learner for learner in learners if home[learner[0]] == f"127.0.0.1:{victim.port}"]
-    assert on_victim, "with 6 browsers some land on each replica"
+    assert len(on_victim) >= 3
     victim.kill9()
 
     async def after():
@@ -160,7 +162,7 @@ def test_a_replica_killed_mid_attempt_its_learners_carry_on_through_the_other(cl
     run_async(after())
     for _cookie, token, _ in on_victim:
         assert _responses(factory, _attempt_of(factory, token)) == 2  # nothing lost, nothing twice
-    survivor = f"127.0.0.1:{apps[1].port}"
+    survivor = f"127.0.0.1:{survivor_app.port}"
     later = [up for request, route, up in proxy.served()[-200:] if request.startswith(STREAM)
              and route in {c for c, _, _ in on_victim}]
     assert later and later[-1].endswith(survivor)
